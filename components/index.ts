@@ -1,0 +1,9 @@
+// The `agentyard` package: what `import { ... } from "agentyard"` gives another stack.
+export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
+export { type Transform, applyTransform } from "../infra/transform";
+export { physicalName, requireNameFits, standardTags, AWS_NAME_LIMITS, type AwsNameKind } from "../infra/naming";
+export { parseStackConfig, type StackConfig } from "../infra/config/load";
+export { readStackConfig } from "../infra/config/read";
+export { ConfigError, type ConfigProblem } from "../infra/config/problems";
+export { type EnvironmentSettings, type Platform, type PresetName, PLATFORMS, PRESET_NAMES } from "../infra/config/schema";
+export { PRESETS } from "../stacks/presets";

@@ -1,0 +1,12 @@
+// The Pulumi program (`pulumi up`). Its exports are the stack outputs.
+import { program } from "./stacks/program";
+
+const outputs = program();
+
+export const platform = outputs.platform;
+export const preset = outputs.preset;
+export const region = outputs.region;
+export const vpcId = outputs.vpcId;
+export const privateSubnetIds = outputs.privateSubnetIds;
+export const publicSubnetIds = outputs.publicSubnetIds;
+export const isolatedSubnetIds = outputs.isolatedSubnetIds;

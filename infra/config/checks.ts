@@ -1,0 +1,43 @@
+import { cidrsOverlap, parseCidr } from "../network/cidr";
+import type { ConfigProblem } from "./problems";
+import type { EnvironmentSettings, Platform } from "./schema";
+
+/*
+ * Checks that span keys. They run on the merged settings (preset plus overrides), because a
+ * conflict often comes from one overridden key against a preset value the user never wrote.
+ */
+
+type Check = (s: EnvironmentSettings, platform: Platform, ns: string) => ConfigProblem | undefined;
+
+function atMost(key: string, value: number, limitKey: string, limit: number, ns: string): ConfigProblem | undefined {
+  return value > limit ? { key: `${ns}:${key}`, got: value, expected: `at most ${limitKey} (${limit})` } : undefined;
+}
+
+const CHECKS: readonly Check[] = [
+  (s, platform, ns) => {
+    if (platform !== "eks") return undefined;
+    const vpc = parseCidr(s.network.cidr);
+    const services = parseCidr(s.cluster.serviceCidr);
+    if (!vpc || !services || !cidrsOverlap(vpc, services)) return undefined;
+    return {
+      key: `${ns}:cluster.serviceCidr`,
+      got: s.cluster.serviceCidr,
+      expected: `a range that does not overlap network.cidr (${s.network.cidr})`,
+    };
+  },
+  (s, _p, ns) => atMost("agents.minReplicas", s.agents.minReplicas, "agents.maxReplicas", s.agents.maxReplicas, ns),
+  (s, _p, ns) => atMost("sandbox.minReplicas", s.sandbox.minReplicas, "sandbox.maxReplicas", s.sandbox.maxReplicas, ns),
+  (s, _p, ns) => atMost("cluster.minNodes", s.cluster.minNodes, "cluster.desiredNodes", s.cluster.desiredNodes, ns),
+  (s, _p, ns) => atMost("cluster.desiredNodes", s.cluster.desiredNodes, "cluster.maxNodes", s.cluster.maxNodes, ns),
+  (s, _p, ns) =>
+    atMost("database.allocatedStorageGb", s.database.allocatedStorageGb, "database.maxAllocatedStorageGb", s.database.maxAllocatedStorageGb, ns),
+  (s, _p, ns) => atMost("sandbox.executionMemoryMb", s.sandbox.executionMemoryMb, "sandbox.memoryMb", s.sandbox.memoryMb, ns),
+  (s, _p, ns) =>
+    s.cache.multiAz && s.cache.replicas === 0
+      ? { key: `${ns}:cache.multiAz`, got: true, expected: "false while cache.replicas is 0 (Multi-AZ needs a replica to fail over to)" }
+      : undefined,
+];
+
+export function crossCheck(settings: EnvironmentSettings, platform: Platform, namespace: string): ConfigProblem[] {
+  return CHECKS.map((check) => check(settings, platform, namespace)).filter((p): p is ConfigProblem => p !== undefined);
+}

@@ -1,0 +1,189 @@
+import { z } from "zod";
+import {
+  cacheNodeType,
+  cidrBlock,
+  dbInstanceClass,
+  ec2InstanceType,
+  flag,
+  integer,
+  listOf,
+  logRetentionDays,
+  oneOf,
+  text,
+} from "./fields";
+
+export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const PRESET_NAMES = ["dev", "staging", "prod"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** How outbound internet reaches the private subnets. */
+export const NAT_MODES = ["perAz", "single", "none"] as const;
+
+export const REDIS_EVICTION_POLICIES = [
+  "noeviction",
+  "allkeys-lru",
+  "allkeys-lfu",
+  "allkeys-random",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+] as const;
+
+/*
+ * Each section is a strict object: an unknown key is a typo until proven otherwise, and a typo in
+ * infrastructure config silently falls back to a default in every tool that does not check.
+ */
+
+export const networkSection = z.strictObject({
+  /** The VPC's IPv4 block; subnets are carved from it per AZ. */
+  cidr: cidrBlock(16, 20),
+  /** How many availability zones the VPC spans (ALB and RDS subnet groups need at least 2). */
+  azCount: integer(2, 6),
+  /** `perAz`: a NAT gateway per AZ (zonal failure isolation); `single`: one shared NAT; `none`: no egress. */
+  natGateways: oneOf(NAT_MODES),
+  /** Interface endpoints for ECR, Secrets Manager, CloudWatch Logs and STS, so image pulls and secrets skip the NAT. */
+  interfaceEndpoints: flag(),
+  /** VPC flow logs to CloudWatch Logs. */
+  flowLogs: flag(),
+});
+
+export const logsSection = z.strictObject({
+  /** Retention of every CloudWatch log group the stack creates (flow logs, control plane, tasks). */
+  retentionDays: logRetentionDays(),
+});
+
+export const clusterSection = z.strictObject({
+  /** Kubernetes minor version of the EKS control plane. */
+  version: text(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.33"),
+  /** The Kubernetes service IP range; must not overlap the VPC. */
+  serviceCidr: cidrBlock(12, 24),
+  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private. */
+  publicEndpointCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks"),
+  /** Instance types of the general node group. */
+  nodeInstanceTypes: listOf(ec2InstanceType(), 10, "EC2 instance types").min(1, { error: "at least one EC2 instance type" }),
+  minNodes: integer(1, 100),
+  desiredNodes: integer(1, 100),
+  maxNodes: integer(1, 100),
+  capacityType: oneOf(["ON_DEMAND", "SPOT"] as const),
+});
+
+export const databaseSection = z.strictObject({
+  /** PostgreSQL major version (pgvector with HNSW needs 16 or later here). */
+  engineVersion: text(/^(1[6-9]|[2-9]\d)(\.\d+)?$/, "a PostgreSQL version of 16 or later, such as 17"),
+  instanceClass: dbInstanceClass(),
+  allocatedStorageGb: integer(20, 65536),
+  maxAllocatedStorageGb: integer(20, 65536),
+  multiAz: flag(),
+  backupRetentionDays: integer(1, 35),
+  performanceInsights: flag(),
+  /** Enhanced monitoring interval; 0 turns it off. */
+  monitoringIntervalSeconds: z.union([0, 1, 5, 10, 15, 30, 60].map((n) => z.literal(n)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
+    error: "one of 0, 1, 5, 10, 15, 30, 60",
+  }),
+  readReplicas: integer(0, 5),
+  maxConnections: integer(20, 5000),
+  /** `log_min_duration_statement`: statements slower than this are logged; -1 turns it off. */
+  slowQueryMs: integer(-1, 600000),
+});
+
+export const cacheSection = z.strictObject({
+  engine: oneOf(["redis", "valkey"] as const),
+  engineVersion: text(/^\d+\.\d+$/, "a major.minor engine version such as 7.1"),
+  nodeType: cacheNodeType(),
+  /** Replicas per shard; automatic failover and Multi-AZ need at least one. */
+  replicas: integer(0, 5),
+  multiAz: flag(),
+  maxmemoryPolicy: oneOf(REDIS_EVICTION_POLICIES),
+  snapshotRetentionDays: integer(0, 35),
+});
+
+const workloadFields = {
+  minReplicas: integer(1, 100),
+  maxReplicas: integer(1, 100),
+  /** CPU request in millicores. */
+  cpu: integer(100, 16000),
+  /** Memory request in MiB. */
+  memoryMb: integer(128, 122880),
+};
+
+export const agentsSection = z.strictObject(workloadFields);
+
+export const sandboxSection = z.strictObject({
+  ...workloadFields,
+  /** Executions one sandbox replica runs at once (the seeds' MAX_SANDBOXES); more are answered 429. */
+  maxConcurrent: integer(1, 256),
+  /** Wall-clock limit of one execution (the seeds' SANDBOX_TIMEOUT). */
+  timeoutMs: integer(1000, 1800000),
+  /** Address-space limit of one execution (the seeds' SANDBOX_MEMORY_LIMIT). */
+  executionMemoryMb: integer(32, 16384),
+  /** CPU-time limit of one execution, in seconds (an rlimit, unlike the seeds' CPU percentage). */
+  executionCpuSeconds: integer(1, 3600),
+  /** Interpreters started ahead of demand per replica. */
+  warmPool: integer(0, 64),
+  /** Run sandbox pods under gVisor on a dedicated, tainted node group. */
+  gvisor: flag(),
+  /** Destinations the sandbox may reach; empty means no egress at all. */
+  egressAllowCidrs: listOf(cidrBlock(), 20, "IPv4 CIDR blocks"),
+});
+
+export const monitoringSection = z.strictObject({
+  /** Prometheus TSDB retention (the seeds keep 200 h). */
+  retentionHours: integer(2, 8760),
+  storageGb: integer(5, 16384),
+  /** Route alerts to the configured receivers; off, they only show in Alertmanager. */
+  alertsRouted: flag(),
+});
+
+export const loadBalancerSection = z.strictObject({
+  /** Idle timeout; long enough for streamed answers (the seeds use 300 s). */
+  idleTimeoutSeconds: integer(1, 4000),
+  /** A WAFv2 web ACL with per-IP rate limits and the AWS common rule set. */
+  waf: flag(),
+  /** Requests per client IP per minute on the API before WAF blocks (the seeds: 10 r/s). */
+  apiRateLimitPerMinute: integer(10, 2000000000),
+  /** Requests per client IP per minute on auth paths (the seeds: 5 r/s). */
+  authRateLimitPerMinute: integer(10, 2000000000),
+  /** Sources allowed on 80/443; the default is the whole internet. */
+  allowedCidrs: listOf(cidrBlock(), 50, "IPv4 CIDR blocks").min(1, { error: "at least one IPv4 CIDR block" }),
+});
+
+/** Every setting a preset fixes; config may override any key of it. */
+export const settingsSchema = z.strictObject({
+  /** Deletion protection on the database, the load balancer and stateful stores. */
+  deletionProtection: flag(),
+  network: networkSection,
+  logs: logsSection,
+  cluster: clusterSection,
+  database: databaseSection,
+  cache: cacheSection,
+  agents: agentsSection,
+  sandbox: sandboxSection,
+  monitoring: monitoringSection,
+  loadBalancer: loadBalancerSection,
+});
+
+export type EnvironmentSettings = z.infer<typeof settingsSchema>;
+export type SettingsSection = Exclude<keyof EnvironmentSettings, "deletionProtection">;
+
+/** What a stack's `agentyard:*` config may hold: the platform, the preset, and any key of the preset. */
+export const stackConfigSchema = z.strictObject({
+  platform: oneOf(PLATFORMS),
+  preset: oneOf(PRESET_NAMES),
+  deletionProtection: flag().optional(),
+  network: networkSection.partial().optional(),
+  logs: logsSection.partial().optional(),
+  cluster: clusterSection.partial().optional(),
+  database: databaseSection.partial().optional(),
+  cache: cacheSection.partial().optional(),
+  agents: agentsSection.partial().optional(),
+  sandbox: sandboxSection.partial().optional(),
+  monitoring: monitoringSection.partial().optional(),
+  loadBalancer: loadBalancerSection.partial().optional(),
+});
+
+export type StackConfigInput = z.infer<typeof stackConfigSchema>;
+
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;

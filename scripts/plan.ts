@@ -1,0 +1,40 @@
+// `npm run plan -- <stack> [--json] [--preview]`: the stack's program evaluated offline under the
+// mock engine (no Pulumi CLI, no credentials), printed as a resource tree or as one JSON object.
+import { ConfigError } from "../infra/config/problems";
+import { evaluate } from "../infra/plan/engine";
+import { planJson, planTree } from "../infra/plan/render";
+import { StackFileError, readStackFile } from "../infra/plan/stack-file";
+import { program } from "../stacks/program";
+
+const USAGE = "usage: npm run plan -- <stack> [--json] [--preview]";
+
+async function main(argv: string[]): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith("--")));
+  const positional = argv.filter((a) => !a.startsWith("--"));
+  const unknown = [...flags].filter((f) => !["--json", "--preview"].includes(f));
+  if (positional.length !== 1 || unknown.length > 0) {
+    console.error(unknown.length ? `unknown option ${unknown.join(", ")}\n${USAGE}` : USAGE);
+    return 2;
+  }
+  const file = readStackFile(positional[0]);
+  const started = process.hrtime.bigint();
+  const { resources, result } = await evaluate(program, { ...file, preview: flags.has("--preview") });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (flags.has("--json")) {
+    process.stdout.write(`${JSON.stringify(planJson(file.stack, resources), null, 2)}\n`);
+  } else {
+    const where = result.region ? `, region ${result.region}` : "";
+    const header = `Plan of stack ${file.stack} (platform ${result.platform}, preset ${result.preset}${where}): ${resources.length} resources, evaluated in ${ms.toFixed(0)} ms`;
+    process.stdout.write(`${planTree(header, resources)}\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const expected = error instanceof ConfigError || error instanceof StackFileError;
+    console.error(expected ? error.message : `plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

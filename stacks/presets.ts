@@ -1,0 +1,115 @@
+import type { EnvironmentSettings, PresetName } from "../infra/config/schema";
+
+/*
+ * Environment presets: typed data that sizes every component. A stack names one and overrides
+ * keys of it in its Pulumi.<stack>.yaml. Figures follow the seeds where they give one (agents
+ * 3..20 replicas with 500m/1Gi requests, Prometheus 200 h, nginx 10 r/s API and 5 r/s auth).
+ */
+
+const dev: EnvironmentSettings = {
+  deletionProtection: false,
+  // Two AZs because the ALB and RDS subnet groups require them; one NAT because it costs $32/month each.
+  network: { cidr: "10.20.0.0/16", azCount: 2, natGateways: "single", interfaceEndpoints: false, flowLogs: true },
+  logs: { retentionDays: 7 },
+  cluster: {
+    version: "1.33",
+    serviceCidr: "172.20.0.0/16",
+    publicEndpointCidrs: [],
+    nodeInstanceTypes: ["t3.large"],
+    minNodes: 1,
+    desiredNodes: 2,
+    maxNodes: 3,
+    capacityType: "SPOT",
+  },
+  database: {
+    engineVersion: "17",
+    instanceClass: "db.t4g.micro",
+    allocatedStorageGb: 20,
+    maxAllocatedStorageGb: 50,
+    multiAz: false,
+    backupRetentionDays: 1,
+    performanceInsights: false,
+    monitoringIntervalSeconds: 0,
+    readReplicas: 0,
+    maxConnections: 100,
+    slowQueryMs: 1000,
+  },
+  cache: {
+    engine: "redis",
+    engineVersion: "7.1",
+    nodeType: "cache.t4g.micro",
+    replicas: 0,
+    multiAz: false,
+    maxmemoryPolicy: "allkeys-lru",
+    snapshotRetentionDays: 0,
+  },
+  agents: { minReplicas: 1, maxReplicas: 2, cpu: 250, memoryMb: 512 },
+  sandbox: {
+    minReplicas: 1,
+    maxReplicas: 2,
+    cpu: 500,
+    memoryMb: 1024,
+    maxConcurrent: 4,
+    timeoutMs: 30000,
+    executionMemoryMb: 256,
+    executionCpuSeconds: 10,
+    warmPool: 2,
+    gvisor: false,
+    egressAllowCidrs: [],
+  },
+  monitoring: { retentionHours: 48, storageGb: 10, alertsRouted: false },
+  loadBalancer: {
+    idleTimeoutSeconds: 300,
+    waf: false,
+    apiRateLimitPerMinute: 600,
+    authRateLimitPerMinute: 300,
+    allowedCidrs: ["0.0.0.0/0"],
+  },
+};
+
+/** Prod's shape (3 AZs, NAT per AZ, Multi-AZ data, WAF) at smaller sizes, so prod's failure modes show up here first. */
+const staging: EnvironmentSettings = {
+  ...dev,
+  network: { cidr: "10.30.0.0/16", azCount: 3, natGateways: "perAz", interfaceEndpoints: true, flowLogs: true },
+  logs: { retentionDays: 30 },
+  cluster: { ...dev.cluster, nodeInstanceTypes: ["m6i.large"], minNodes: 3, desiredNodes: 3, maxNodes: 6, capacityType: "ON_DEMAND" },
+  database: {
+    ...dev.database,
+    instanceClass: "db.t4g.medium",
+    allocatedStorageGb: 50,
+    maxAllocatedStorageGb: 200,
+    multiAz: true,
+    backupRetentionDays: 7,
+    performanceInsights: true,
+    monitoringIntervalSeconds: 60,
+  },
+  cache: { ...dev.cache, nodeType: "cache.t4g.small", replicas: 1, multiAz: true, snapshotRetentionDays: 1 },
+  agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024 },
+  sandbox: { ...dev.sandbox, minReplicas: 2, maxReplicas: 6, maxConcurrent: 8, timeoutMs: 120000, warmPool: 4 },
+  monitoring: { retentionHours: 200, storageGb: 50, alertsRouted: true },
+  loadBalancer: { ...dev.loadBalancer, waf: true },
+};
+
+const prod: EnvironmentSettings = {
+  deletionProtection: true,
+  network: { cidr: "10.40.0.0/16", azCount: 3, natGateways: "perAz", interfaceEndpoints: true, flowLogs: true },
+  logs: { retentionDays: 365 },
+  cluster: { ...staging.cluster, minNodes: 3, desiredNodes: 4, maxNodes: 12 },
+  database: {
+    ...staging.database,
+    instanceClass: "db.r6g.large",
+    allocatedStorageGb: 100,
+    maxAllocatedStorageGb: 1000,
+    backupRetentionDays: 14,
+    monitoringIntervalSeconds: 30,
+    maxConnections: 400,
+    slowQueryMs: 500,
+  },
+  cache: { ...staging.cache, nodeType: "cache.r6g.large", replicas: 2, snapshotRetentionDays: 7 },
+  agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024 },
+  sandbox: { ...staging.sandbox, minReplicas: 3, maxReplicas: 20, cpu: 1000, memoryMb: 2048, maxConcurrent: 16, warmPool: 8 },
+  monitoring: { retentionHours: 720, storageGb: 200, alertsRouted: true },
+  loadBalancer: { ...staging.loadBalancer },
+};
+
+export const PRESETS: Readonly<Record<PresetName, EnvironmentSettings>> = { dev, staging, prod };
