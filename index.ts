@@ -10,3 +10,5 @@ export const vpcId = outputs.vpcId;
 export const privateSubnetIds = outputs.privateSubnetIds;
 export const publicSubnetIds = outputs.publicSubnetIds;
 export const isolatedSubnetIds = outputs.isolatedSubnetIds;
+export const url = outputs.url;
+export const warnings = outputs.warnings;

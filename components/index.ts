@@ -1,4 +1,5 @@
 // The `agentyard` package: what `import { ... } from "agentyard"` gives another stack.
+export { LoadBalancer, type LoadBalancerArgs, type RouteArgs, type AttachedRoute } from "./load-balancer";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
 export { type Transform, applyTransform } from "../infra/transform";
 export { physicalName, requireNameFits, standardTags, AWS_NAME_LIMITS, type AwsNameKind } from "../infra/naming";

@@ -90,3 +90,19 @@ export function namedTags(component: string, name: string, extra: Record<string,
 }
 
 export const REQUIRED_TAG_KEYS = ["project", "environment", "component", "managed-by"] as const;
+
+/** AWS resource types that take no tags (rules, associations, bucket sub-configurations). */
+export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
+  "aws:ec2/route:Route",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:wafv2/webAclAssociation:WebAclAssociation",
+  "aws:acm/certificateValidation:CertificateValidation",
+  "aws:route53/record:Record",
+]);

@@ -1,17 +1,17 @@
 // Prints the config reference table of README.md from the presets, so the README cannot drift
 // from the code: test/readme.test.ts fails when the two differ. `npm run -s docs:config`.
 import { PRESETS } from "../stacks/presets";
-import { PRESET_NAMES } from "../infra/config/schema";
+import { PRESET_NAMES, type SettingsSection, settingsSchema } from "../infra/config/schema";
 
 function show(value: unknown): string {
-  return `\`${JSON.stringify(value)}\``;
+  return value === undefined ? "unset" : `\`${JSON.stringify(value)}\``;
 }
 
 export function configReference(): string {
   const rows = ["| key | dev | staging | prod |", "| --- | --- | --- | --- |"];
   const keys: Array<[string, (p: (typeof PRESETS)["dev"]) => unknown]> = [["deletionProtection", (p) => p.deletionProtection]];
-  for (const section of Object.keys(PRESETS.prod).filter((k) => k !== "deletionProtection") as Array<keyof typeof PRESETS.prod>) {
-    for (const key of Object.keys(PRESETS.prod[section] as object)) {
+  for (const section of Object.keys(PRESETS.prod).filter((k) => k !== "deletionProtection") as SettingsSection[]) {
+    for (const key of Object.keys(settingsSchema.shape[section].shape)) {
       keys.push([`${section}.${key}`, (p) => (p[section] as Record<string, unknown>)[key]]);
     }
   }

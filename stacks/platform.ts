@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../infra/config/load";
+import { LoadBalancer } from "../components/load-balancer";
 import { Network } from "../infra/network/network";
 
 /** What a stack exports. Secret values are never exported, only their ARNs. */
@@ -11,21 +12,35 @@ export interface PlatformOutputs {
   readonly privateSubnetIds?: pulumi.Output<string>[];
   readonly publicSubnetIds?: pulumi.Output<string>[];
   readonly isolatedSubnetIds?: pulumi.Output<string>[];
+  /** The public URL; `http://` with a warning when no certificate is configured. */
+  readonly url: pulumi.Output<string>;
+  readonly warnings: readonly string[];
 }
 
 /**
- * Composes the platform for one validated stack config. Only what exists so far is composed;
- * the network is AWS-only, because on `kubernetes` the cluster brings its own.
+ * Composes the platform for one validated stack config. Only what exists so far is composed:
+ * the network (AWS only: on `kubernetes` the cluster brings its own) and the load balancer.
  */
 export function definePlatform(config: StackConfig): PlatformOutputs {
   const { settings } = config;
   const base = { platform: config.platform, preset: config.preset, region: config.region };
-  if (config.platform === "kubernetes") return base;
+  const lbSettings = { ...settings.loadBalancer, deletionProtection: settings.deletionProtection };
+  if (config.platform === "kubernetes") {
+    const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings });
+    return { ...base, url: lb.url, warnings: lb.warnings };
+  }
 
   const network = new Network("network", {
     preset: config.preset,
     ...settings.network,
     flowLogRetentionDays: settings.logs.retentionDays,
+  });
+  const lb = new LoadBalancer("public", {
+    platform: config.platform,
+    preset: config.preset,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    ...lbSettings,
   });
   return {
     ...base,
@@ -33,5 +48,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     privateSubnetIds: network.privateSubnetIds,
     publicSubnetIds: network.publicSubnetIds,
     isolatedSubnetIds: network.isolatedSubnetIds,
+    url: lb.url,
+    warnings: lb.warnings,
   };
 }

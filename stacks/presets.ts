@@ -64,6 +64,8 @@ const dev: EnvironmentSettings = {
     apiRateLimitPerMinute: 600,
     authRateLimitPerMinute: 300,
     allowedCidrs: ["0.0.0.0/0"],
+    desyncMitigationMode: "defensive",
+    accessLogRetentionDays: 14,
   },
 };
 
@@ -87,7 +89,7 @@ const staging: EnvironmentSettings = {
   agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024 },
   sandbox: { ...dev.sandbox, minReplicas: 2, maxReplicas: 6, maxConcurrent: 8, timeoutMs: 120000, warmPool: 4 },
   monitoring: { retentionHours: 200, storageGb: 50, alertsRouted: true },
-  loadBalancer: { ...dev.loadBalancer, waf: true },
+  loadBalancer: { ...dev.loadBalancer, waf: true, accessLogRetentionDays: 30 },
 };
 
 const prod: EnvironmentSettings = {
@@ -109,7 +111,7 @@ const prod: EnvironmentSettings = {
   agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024 },
   sandbox: { ...staging.sandbox, minReplicas: 3, maxReplicas: 20, cpu: 1000, memoryMb: 2048, maxConcurrent: 16, warmPool: 8 },
   monitoring: { retentionHours: 720, storageGb: 200, alertsRouted: true },
-  loadBalancer: { ...staging.loadBalancer },
+  loadBalancer: { ...staging.loadBalancer, desyncMitigationMode: "strictest", accessLogRetentionDays: 90 },
 };
 
 export const PRESETS: Readonly<Record<PresetName, EnvironmentSettings>> = { dev, staging, prod };

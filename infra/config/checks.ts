@@ -32,6 +32,10 @@ const CHECKS: readonly Check[] = [
   (s, _p, ns) =>
     atMost("database.allocatedStorageGb", s.database.allocatedStorageGb, "database.maxAllocatedStorageGb", s.database.maxAllocatedStorageGb, ns),
   (s, _p, ns) => atMost("sandbox.executionMemoryMb", s.sandbox.executionMemoryMb, "sandbox.memoryMb", s.sandbox.memoryMb, ns),
+  (s, platform, ns) =>
+    platform !== "kubernetes" && s.loadBalancer.domain && !s.loadBalancer.hostedZoneId && !s.loadBalancer.certificateArn
+      ? { key: `${ns}:loadBalancer.domain`, got: s.loadBalancer.domain, expected: "loadBalancer.hostedZoneId or loadBalancer.certificateArn set as well (to get a certificate for it)" }
+      : undefined,
   (s, _p, ns) =>
     s.cache.multiAz && s.cache.replicas === 0
       ? { key: `${ns}:cache.multiAz`, got: true, expected: "false while cache.replicas is 0 (Multi-AZ needs a replica to fail over to)" }

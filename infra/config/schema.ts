@@ -148,6 +148,16 @@ export const loadBalancerSection = z.strictObject({
   authRateLimitPerMinute: integer(10, 2000000000),
   /** Sources allowed on 80/443; the default is the whole internet. */
   allowedCidrs: listOf(cidrBlock(), 50, "IPv4 CIDR blocks").min(1, { error: "at least one IPv4 CIDR block" }),
+  /** How the ALB treats ambiguous HTTP requests (request smuggling). */
+  desyncMitigationMode: oneOf(["defensive", "strictest"] as const),
+  /** Days access logs are kept in their S3 bucket. */
+  accessLogRetentionDays: integer(1, 3650),
+  /** The public host name; with hostedZoneId, a certificate is requested and validated by DNS. Unset: HTTP only. */
+  domain: text(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as agents.example.com").optional(),
+  /** A Route 53 hosted zone id for the domain's validation and alias records. */
+  hostedZoneId: text(/^Z[A-Z0-9]{1,31}$/, "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ").optional(),
+  /** An existing ACM certificate to serve instead of requesting one. */
+  certificateArn: text(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, "an ACM certificate ARN").optional(),
 });
 
 /** Every setting a preset fixes; config may override any key of it. */

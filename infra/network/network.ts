@@ -146,8 +146,9 @@ export class Network extends pulumi.ComponentResource {
   readonly endpointSecurityGroupId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: NetworkArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
-    super("agentyard:infra:Network", name, {}, opts);
+    // Validated before the component itself is registered: bad args leave nothing behind.
     const config = normalizeNetworkArgs(name, args);
+    super("agentyard:infra:Network", name, {}, opts);
     const transform = args.transform ?? {};
     const layout = subnetLayout(config.cidr, config.azCount);
     const child = { parent: this };
