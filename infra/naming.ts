@@ -33,6 +33,9 @@ export const AWS_NAME_LIMITS = {
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
 
+/** What ALB and target group names may hold: letters, digits and inner dashes. */
+export const ELB_NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+
 /** The project and stack every name and tag is built from; read from Pulumi unless given. */
 export interface NamingScope {
   readonly project: string;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { LoadBalancer, type LoadBalancerArgs } from "../components/load-balancer";
 import { ingressPrefix } from "../components/load-balancer/kubernetes";
-import { patternPrefix } from "../components/load-balancer/waf";
+import { patternPrefix } from "../components/load-balancer/routes";
 import { REQUIRED_TAG_KEYS, UNTAGGABLE_TYPES } from "../infra/naming";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
 

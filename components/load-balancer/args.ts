@@ -7,7 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { loadBalancerSection, type Platform, type PresetName } from "../../infra/config/schema";
 import { zodProblems } from "../../infra/config/zod-problems";
-import { AWS_NAME_LIMITS, currentScope } from "../../infra/naming";
+import { AWS_NAME_LIMITS, ELB_NAME_PATTERN, currentScope } from "../../infra/naming";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
 import type { RouteArgs } from "./routes";
@@ -260,7 +260,7 @@ export function normalizeLoadBalancerArgs(name: string, args: LoadBalancerArgs):
   }
   const scope = currentScope();
   const albName = args.name ?? `${scope.project}-${scope.stack}`;
-  if (onAws && (albName.length > AWS_NAME_LIMITS.alb || !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(albName) || albName.startsWith("internal-"))) {
+  if (onAws && (albName.length > AWS_NAME_LIMITS.alb || !ELB_NAME_PATTERN.test(albName) || albName.startsWith("internal-"))) {
     throw new Error(
       `LoadBalancer "${name}": ALB name "${albName}" is ${albName.length} characters; AWS allows at most ${AWS_NAME_LIMITS.alb} letters, digits and inner dashes, not starting with "internal-" (set name)`,
     );

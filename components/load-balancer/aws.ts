@@ -84,51 +84,42 @@ export function createAwsFrontDoor(
   const certificateArn = certificateFor(parent, name, cfg);
   const https = certificateArn !== undefined;
   const notFound = { type: "fixed-response", fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: '{"error":"not found"}' } };
-  let routeListener: lb.Listener;
-  if (certificateArn) {
-    routeListener = new lb.Listener(
-      ...applyTransform(
-        transform.httpsListener,
-        `${name}-https`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 443,
-          protocol: "HTTPS",
-          sslPolicy: TLS_POLICY,
-          certificateArn,
-          routingHttpResponseStrictTransportSecurityHeaderValue: HSTS,
-          routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
-          defaultActions: [notFound],
-          tags: standardTags(COMPONENT),
-        },
-        child,
-      ),
-    );
-    new lb.Listener(
-      ...applyTransform(
-        transform.httpListener,
-        `${name}-http`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-          tags: standardTags(COMPONENT),
-        },
-        child,
-      ),
-    );
-  } else {
-    pulumi.log.warn(`LoadBalancer "${name}" serves plain HTTP: set loadBalancer.domain with hostedZoneId, or certificateArn, for HTTPS`, parent);
-    routeListener = new lb.Listener(
-      ...applyTransform(
-        transform.httpListener,
-        `${name}-http`,
-        { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [notFound], tags: standardTags(COMPONENT) },
-        child,
-      ),
-    );
-  }
+  if (!https) pulumi.log.warn(`LoadBalancer "${name}" serves plain HTTP: set loadBalancer.domain with hostedZoneId, or certificateArn, for HTTPS`, parent);
+  const httpListener = new lb.Listener(
+    ...applyTransform(
+      transform.httpListener,
+      `${name}-http`,
+      {
+        loadBalancerArn: alb.arn,
+        port: 80,
+        protocol: "HTTP",
+        // With a certificate, HTTP only redirects; without one, routes attach here.
+        defaultActions: [https ? { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } } : notFound],
+        tags: standardTags(COMPONENT),
+      },
+      child,
+    ),
+  );
+  const routeListener = certificateArn
+    ? new lb.Listener(
+        ...applyTransform(
+          transform.httpsListener,
+          `${name}-https`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS_POLICY,
+            certificateArn,
+            routingHttpResponseStrictTransportSecurityHeaderValue: HSTS,
+            routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
+            defaultActions: [notFound],
+            tags: standardTags(COMPONENT),
+          },
+          child,
+        ),
+      )
+    : httpListener;
 
   if (cfg.domain && cfg.hostedZoneId) {
     new route53.Record(
@@ -232,8 +223,7 @@ function certificateFor(parent: pulumi.Resource, name: string, cfg: NormalizedLo
   const certificate = new acm.Certificate(
     `${name}-cert`,
     { domainName: cfg.domain, validationMethod: "DNS", keyAlgorithm: "EC_prime256v1", tags: standardTags(COMPONENT) },
-    // A new certificate must be issued before the listener lets go of the old one.
-    { parent, deleteBeforeReplace: false },
+    child,
   );
   const option = certificate.domainValidationOptions[0];
   const record = new route53.Record(

@@ -2,12 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as networking from "@pulumi/kubernetes/networking";
 import { applyTransform } from "../../infra/transform";
 import type { LoadBalancerArgs, NormalizedLoadBalancerArgs } from "./args";
-import type { NormalizedRoute } from "./routes";
+import { type NormalizedRoute, patternPrefix } from "./routes";
 
 /** ALB pattern to an Ingress prefix: `/v1/*` -> `/v1`, `/*` -> `/`. */
 export function ingressPrefix(pattern: string): string {
-  const star = pattern.indexOf("*");
-  const head = (star < 0 ? pattern : pattern.slice(0, star)).replace(/\/+$/, "");
+  const head = patternPrefix(pattern).replace(/\/+$/, "");
   return head === "" ? "/" : head;
 }
 

@@ -1,4 +1,4 @@
-import { AWS_NAME_LIMITS } from "../../infra/naming";
+import { AWS_NAME_LIMITS, ELB_NAME_PATTERN } from "../../infra/naming";
 
 /** One service exposed through the load balancer. */
 export interface RouteArgs {
@@ -105,6 +105,12 @@ export interface NormalizedRoute {
   readonly targetGroupName: string;
 }
 
+/** The literal part of an ALB path pattern, before its first `*`: `/auth/*` -> `/auth/`. */
+export function patternPrefix(pattern: string): string {
+  const star = pattern.indexOf("*");
+  return star < 0 ? pattern : pattern.slice(0, star);
+}
+
 const ROUTE_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 function inRange(n: number, min: number, max: number) {
@@ -129,7 +135,7 @@ export function routeProblems(lbName: string, name: string, route: RouteArgs, ta
       `${where}: target group name "${targetGroupName}" is ${targetGroupName.length} characters; AWS allows at most ${AWS_NAME_LIMITS.targetGroup} (shorten the route name or set targetGroupName)`,
     );
   }
-  if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(targetGroupName)) problems.push(`${where}: target group name "${targetGroupName}" may hold only letters, digits and inner dashes`);
+  if (!ELB_NAME_PATTERN.test(targetGroupName)) problems.push(`${where}: target group name "${targetGroupName}" may hold only letters, digits and inner dashes`);
   if ((route.pathPatterns?.length ?? 0) + (route.hosts?.length ?? 0) > 5) problems.push(`${where}: an ALB rule takes at most 5 path and host values in all`);
   for (const path of route.pathPatterns ?? []) if (!path.startsWith("/")) problems.push(`${where}: path pattern "${path}" must start with /`);
   const health = route.healthCheckPath ?? "/health";

@@ -3,6 +3,7 @@ import * as wafv2 from "@pulumi/aws/wafv2";
 import type * as types from "@pulumi/aws/types/input";
 import { standardTags } from "../../infra/naming";
 import { applyTransform, type Transform } from "../../infra/transform";
+import { patternPrefix } from "./routes";
 
 export interface WafOptions {
   readonly apiRateLimitPerMinute: number;
@@ -14,12 +15,7 @@ export interface WafOptions {
 
 const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
 
-/** `/auth/*` -> `/auth/`: a WAF byte match takes a literal prefix, not an ALB pattern. */
-export function patternPrefix(pattern: string): string {
-  const star = pattern.indexOf("*");
-  return star < 0 ? pattern : pattern.slice(0, star);
-}
-
+// A WAF byte match takes a literal prefix, not an ALB pattern.
 function authScope(patterns: readonly string[]): types.wafv2.WebAclRuleStatementRateBasedStatementScopeDownStatement {
   const matches = [...new Set(patterns.map(patternPrefix))].map((prefix) => ({
     byteMatchStatement: {
