@@ -12,3 +12,7 @@ export const publicSubnetIds = outputs.publicSubnetIds;
 export const isolatedSubnetIds = outputs.isolatedSubnetIds;
 export const url = outputs.url;
 export const warnings = outputs.warnings;
+export const databaseHost = outputs.databaseHost;
+export const cacheHost = outputs.cacheHost;
+export const dataSecretArns = outputs.dataSecretArns;
+export const databaseBootstrapChecksum = outputs.databaseBootstrapChecksum;

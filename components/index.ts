@@ -1,5 +1,6 @@
 // The `agentyard` package: what `import { ... } from "agentyard"` gives another stack.
 export { LoadBalancer, type LoadBalancerArgs, type RouteArgs, type AttachedRoute } from "./load-balancer";
+export { DataTier, type DataTierArgs, type ConnectionSettings, type SecretReference, ecsValueFrom } from "./data-tier";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
 export { type Transform, applyTransform } from "../infra/transform";
 export { physicalName, requireNameFits, standardTags, AWS_NAME_LIMITS, type AwsNameKind } from "../infra/naming";

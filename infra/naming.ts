@@ -108,4 +108,7 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:wafv2/webAclAssociation:WebAclAssociation",
   "aws:acm/certificateValidation:CertificateValidation",
   "aws:route53/record:Record",
+  "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:kms/alias:Alias",
+  "aws:lambda/invocation:Invocation",
 ]);

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../infra/config/load";
+import { DataTier } from "../components/data-tier";
 import { LoadBalancer } from "../components/load-balancer";
 import { Network } from "../infra/network/network";
 
@@ -15,11 +16,16 @@ export interface PlatformOutputs {
   /** The public URL; `http://` with a warning when no certificate is configured. */
   readonly url: pulumi.Output<string>;
   readonly warnings: readonly string[];
+  readonly databaseHost: pulumi.Output<string>;
+  readonly cacheHost: pulumi.Output<string>;
+  /** ARNs of the secrets services read (DATABASE_URL, REDIS_URL); never their values. */
+  readonly dataSecretArns: pulumi.Output<string>[];
+  readonly databaseBootstrapChecksum: string;
 }
 
 /**
  * Composes the platform for one validated stack config. Only what exists so far is composed:
- * the network (AWS only: on `kubernetes` the cluster brings its own) and the load balancer.
+ * the network (AWS only: on `kubernetes` the cluster brings its own), the load balancer and the data tier.
  */
 export function definePlatform(config: StackConfig): PlatformOutputs {
   const { settings } = config;
@@ -27,7 +33,8 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   const lbSettings = { ...settings.loadBalancer, deletionProtection: settings.deletionProtection };
   if (config.platform === "kubernetes") {
     const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings });
-    return { ...base, url: lb.url, warnings: lb.warnings };
+    const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
+    return { ...base, url: lb.url, warnings: lb.warnings, ...dataOutputs(data) };
   }
 
   const network = new Network("network", {
@@ -42,6 +49,17 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     publicSubnetIds: network.publicSubnetIds,
     ...lbSettings,
   });
+  const data = new DataTier("data", {
+    platform: config.platform,
+    preset: config.preset,
+    vpcId: network.vpcId,
+    isolatedSubnetIds: network.isolatedSubnetIds,
+    privateSubnetIds: network.privateSubnetIds,
+    database: settings.database,
+    cache: settings.cache,
+    deletionProtection: settings.deletionProtection,
+    logRetentionDays: settings.logs.retentionDays,
+  });
   return {
     ...base,
     vpcId: network.vpcId,
@@ -50,5 +68,15 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     isolatedSubnetIds: network.isolatedSubnetIds,
     url: lb.url,
     warnings: lb.warnings,
+    ...dataOutputs(data),
+  };
+}
+
+function dataOutputs(data: DataTier) {
+  return {
+    databaseHost: data.databaseHost,
+    cacheHost: data.cacheHost,
+    dataSecretArns: data.secretArns,
+    databaseBootstrapChecksum: data.bootstrapChecksum,
   };
 }

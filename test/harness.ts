@@ -28,6 +28,23 @@ export class ResourceGraph {
     return this.resources.filter((r) => r.parent === parent.urn);
   }
 
+  /** The subgraph of one component (the only one of its type): itself and everything under it. */
+  within(componentType: string): ResourceGraph {
+    const roots = this.ofType(componentType);
+    if (roots.length !== 1) throw new Error(`expected one ${componentType}, found ${roots.length}`);
+    const inside = new Set([roots[0].urn]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const r of this.resources) {
+        if (r.parent !== undefined && inside.has(r.parent) && !inside.has(r.urn)) {
+          inside.add(r.urn);
+          grew = true;
+        }
+      }
+    }
+    return new ResourceGraph(this.resources.filter((r) => inside.has(r.urn)));
+  }
+
   /** Resources whose tags the policy checks: every custom AWS resource that has a `tags` input. */
   awsResources(): PlannedResource[] {
     return this.resources.filter((r) => r.custom && r.type.startsWith("aws:"));

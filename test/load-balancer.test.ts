@@ -44,7 +44,7 @@ const twoRoutes = {
 describe("LoadBalancer on the prod stack", () => {
   let graph: ResourceGraph;
   before(async () => {
-    graph = await planStack("prod");
+    graph = await planStack("prod").then((g) => g.within("agentyard:components:LoadBalancer"));
   });
 
   it("is one internet-facing ALB in the public subnets that drops invalid headers, mitigates desync strictly and suits streaming", () => {

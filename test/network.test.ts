@@ -33,7 +33,7 @@ function defaultRouteOf(graph: ResourceGraph, subnetId: unknown) {
 describe("Network on the prod stack", () => {
   let graph: ResourceGraph;
   before(async () => {
-    graph = await planStack("prod");
+    graph = await planStack("prod").then((g) => g.within("agentyard:infra:Network"));
   });
 
   it("spans 3 AZs with public, private and isolated subnets in each", () => {
@@ -120,7 +120,7 @@ function mockIdOf(graph: ResourceGraph, urn: string): string {
 describe("Network on the dev stack", () => {
   let graph: ResourceGraph;
   before(async () => {
-    graph = await planStack("dev");
+    graph = await planStack("dev").then((g) => g.within("agentyard:infra:Network"));
   });
 
   it("spans 2 AZs with a single NAT gateway that every private subnet routes through", () => {

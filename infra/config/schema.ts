@@ -197,3 +197,6 @@ export const stackConfigSchema = z.strictObject({
 export type StackConfigInput = z.infer<typeof stackConfigSchema>;
 
 export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+
+export type DatabaseSettings = EnvironmentSettings["database"];
+export type CacheSettings = EnvironmentSettings["cache"];
