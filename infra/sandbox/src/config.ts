@@ -1,0 +1,83 @@
+/*
+ * The runtime's settings, from the environment. The seeds' names are kept (SANDBOX_TIMEOUT in
+ * seconds, MAX_SANDBOXES, SANDBOX_MEMORY_LIMIT as 256m or 1g); one difference: SANDBOX_CPU_LIMIT
+ * is CPU seconds per execution (an rlimit), not a percentage of a core.
+ */
+
+export interface RuntimeConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Interpreter started for each execution, always with `-I` (isolated mode). */
+  readonly python: string;
+  /** Wall-clock limit per execution, and the most a request may ask for. */
+  readonly timeoutMs: number;
+  readonly maxConcurrent: number;
+  /** Requests that may wait for a slot; beyond them the answer is 429. */
+  readonly queueLimit: number;
+  readonly memoryLimitBytes: number;
+  readonly cpuSeconds: number;
+  /** RLIMIT_NPROC: counts every process and thread of the execution user. */
+  readonly maxProcesses: number;
+  readonly maxFileBytes: number;
+  /** Bytes kept of stdout and of stderr each; an execution that writes more is stopped. */
+  readonly outputLimitBytes: number;
+  readonly warmPool: number;
+  readonly scratchDir: string;
+  readonly authToken: string | undefined;
+  readonly shutdownGraceMs: number;
+  /** Run executions as this uid/gid (only possible when the service is root, as in tests). */
+  readonly runAs: { uid: number; gid: number } | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class RuntimeConfigError extends Error {}
+
+function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RuntimeConfigError(`${key}: got ${JSON.stringify(raw)}, expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const SIZE = /^(\d+)([kmg]?)b?$/i;
+const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Docker-style sizes, as the seeds write them: `256m`, `1g`, or bytes. */
+export function parseSize(key: string, raw: string): number {
+  const match = SIZE.exec(raw.trim());
+  const value = match ? Number(match[1]) * (UNITS[match[2].toLowerCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(value) || value < 16 * 1024 ** 2) {
+    throw new RuntimeConfigError(`${key}: got ${JSON.stringify(raw)}, expected a size of at least 16m such as 256m or 1g`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env, readFile: (path: string) => string): RuntimeConfig {
+  const maxConcurrent = integer(env, "MAX_SANDBOXES", 4, 1, 1024);
+  const tokenFile = env.SANDBOX_AUTH_TOKEN_FILE;
+  const authToken = tokenFile ? readFile(tokenFile).trim() : env.SANDBOX_AUTH_TOKEN || undefined;
+  if (authToken !== undefined && authToken.length < 16) throw new RuntimeConfigError("SANDBOX_AUTH_TOKEN: expected at least 16 characters");
+  const runAsUid = env.SANDBOX_RUN_AS_UID;
+  return {
+    port: integer(env, "PORT", 8080, 0, 65535),
+    host: env.HOST || "0.0.0.0",
+    python: env.SANDBOX_PYTHON || "/usr/bin/python3",
+    timeoutMs: integer(env, "SANDBOX_TIMEOUT", 30, 1, 3600) * 1000,
+    maxConcurrent,
+    queueLimit: integer(env, "SANDBOX_QUEUE_LIMIT", maxConcurrent * 2, 0, 100000),
+    memoryLimitBytes: parseSize("SANDBOX_MEMORY_LIMIT", env.SANDBOX_MEMORY_LIMIT || "256m"),
+    cpuSeconds: integer(env, "SANDBOX_CPU_LIMIT", 10, 1, 3600),
+    maxProcesses: integer(env, "SANDBOX_MAX_PROCESSES", 256, 8, 65536),
+    maxFileBytes: parseSize("SANDBOX_MAX_FILE_SIZE", env.SANDBOX_MAX_FILE_SIZE || "64m"),
+    outputLimitBytes: integer(env, "SANDBOX_OUTPUT_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    warmPool: integer(env, "SANDBOX_WARM_POOL", 2, 0, 256),
+    scratchDir: env.SANDBOX_SCRATCH_DIR || "/sandbox",
+    authToken,
+    shutdownGraceMs: integer(env, "SANDBOX_SHUTDOWN_GRACE_MS", 25000, 0, 600000),
+    runAs: runAsUid ? { uid: integer(env, "SANDBOX_RUN_AS_UID", 65534, 1, 2 ** 31), gid: integer(env, "SANDBOX_RUN_AS_GID", 65534, 1, 2 ** 31) } : undefined,
+  };
+}

@@ -1,0 +1,114 @@
+import type { AddressInfo } from "node:net";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { type RuntimeConfig, loadConfig } from "../infra/sandbox/src/config";
+import { createSandboxServer } from "../infra/sandbox/src/http";
+import { Sandbox } from "../infra/sandbox/src/sandbox";
+
+/** The interpreter the image ships (Debian's), not a pyenv shim. */
+export const PYTHON = "/usr/bin/python3";
+
+export interface RunningSandbox {
+  readonly url: string;
+  readonly sandbox: Sandbox;
+  readonly config: RuntimeConfig;
+  post(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  execute(body: Record<string, unknown>): Promise<ExecuteBody>;
+  metric(name: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface ExecuteBody {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+/**
+ * Starts the runtime in this process on a free port. Run as root (this machine), executions get
+ * `uid`: each test file passes its own, so that one file's reaper never touches another's.
+ */
+export async function startSandbox(uid: number, env: Record<string, string> = {}): Promise<RunningSandbox> {
+  const scratch = mkdtempSync(path.join(tmpdir(), "agentyard-sandbox-"));
+  // Traversable by the execution user, as /sandbox is in the image.
+  chmodSync(scratch, 0o711);
+  const asRoot = process.getuid?.() === 0;
+  const config = loadConfig(
+    {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      SANDBOX_PYTHON: PYTHON,
+      SANDBOX_SCRATCH_DIR: path.join(scratch, "runs"),
+      ...(asRoot ? { SANDBOX_RUN_AS_UID: String(uid), SANDBOX_RUN_AS_GID: String(uid) } : {}),
+      ...env,
+    },
+    () => "",
+  );
+  const sandbox = new Sandbox(config);
+  const server = createSandboxServer(sandbox);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}/v1/execute`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return {
+    url,
+    sandbox,
+    config,
+    post,
+    async execute(body) {
+      const res = await post(body);
+      if (res.status !== 200) throw new Error(`execute answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as ExecuteBody;
+    },
+    async metric(name) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+      if (line === undefined) throw new Error(`no series ${name}`);
+      return Number(line.slice(name.length + 1));
+    },
+    async close() {
+      await sandbox.shutdown(0);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Pids of live processes owned by a uid. */
+export async function processesOf(uid: number): Promise<number[]> {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid && !/^State:\s+Z/m.test(status)) pids.push(Number(entry));
+    } catch {
+      // exited
+    }
+  }
+  return pids;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return check();
+}

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { loadConfig } from "../infra/sandbox/src/config";
+import { type RunningSandbox, alive, eventually, processesOf, startSandbox } from "./sandbox-harness";
+
+/* Everything here runs against the service listening on a port, with real Python processes. */
+
+const UID = 61001;
+const asRoot = process.getuid?.() === 0;
+
+describe("the sandbox runtime, against the running service", () => {
+  let s: RunningSandbox;
+  before(async () => {
+    s = await startSandbox(UID, { MAX_SANDBOXES: "4", SANDBOX_WARM_POOL: "2", SANDBOX_OUTPUT_LIMIT: "65536", SANDBOX_MEMORY_LIMIT: "256m", SANDBOX_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20" });
+    await eventually(() => s.sandbox.ready);
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it("runs Python and returns stdout, stderr, the exit code and the duration", async () => {
+    const ok = await s.execute({ code: "import sys\nprint(sum(range(10)))\nprint(sys.stdin.read().upper(), file=sys.stderr)", stdin: "hi" });
+    assert.deepEqual([ok.stdout, ok.stderr, ok.exitCode, ok.timedOut, ok.truncated], ["45\n", "HI\n", 0, false, false]);
+    assert.ok(ok.durationMs > 0);
+    const failed = await s.execute({ code: "def f():\n    raise ValueError('no')\nf()" });
+    assert.equal(failed.exitCode, 1);
+    assert.match(failed.stderr, /File "<sandbox>", line 3[\s\S]*ValueError: no/);
+    assert.doesNotMatch(failed.stderr, /_agentyard/, "the bootstrap stays out of tracebacks");
+    assert.equal((await s.execute({ code: "raise SystemExit(3)" })).exitCode, 3);
+    assert.equal((await s.execute({ code: "print(" })).exitCode, 1);
+  });
+
+  it("never reuses an interpreter: every execution is a new process", async () => {
+    const pids = new Set<string>();
+    for (let i = 0; i < 6; i++) pids.add((await s.execute({ code: "import os\nprint(os.getpid())" })).stdout);
+    assert.equal(pids.size, 6);
+    const leaked = await s.execute({ code: "try:\n    print(secret)\nexcept NameError:\n    print('clean')" });
+    assert.equal(leaked.stdout, "clean\n");
+  });
+
+  it("gives the code an empty environment, a private scratch directory and a non-root user", async () => {
+    const r = await s.execute({ code: "import os, json\nprint(json.dumps({'env': sorted(os.environ), 'uid': os.getuid(), 'cwd': os.getcwd(), 'home': os.environ['HOME']}))" });
+    const seen = JSON.parse(r.stdout) as { env: string[]; uid: number; cwd: string; home: string };
+    assert.deepEqual(seen.env, ["HOME", "LANG", "PATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "TMPDIR"]);
+    assert.notEqual(seen.uid, 0);
+    assert.equal(seen.cwd, seen.home);
+  });
+
+  it("hides one execution's files from the next: the directory is gone and its parent cannot be listed", async () => {
+    const first = await s.execute({ code: "import os, tempfile\nopen('notes.txt', 'w').write('secret')\ntempfile.mkstemp()\nprint(os.getcwd())" });
+    const dir = first.stdout.trim();
+    const second = await s.execute({ code: `import os\nprint(os.path.exists(${JSON.stringify(dir)}))\ntry:\n    os.listdir(os.path.dirname(os.getcwd()))\n    print('listed')\nexcept PermissionError:\n    print('denied')` });
+    assert.equal(second.stdout, asRoot ? "False\ndenied\n" : "False\nlisted\n");
+  });
+
+  it("kills the whole process group at the timeout, children included", async () => {
+    const code = "import os, subprocess, time, sys\np = subprocess.Popen(['sleep', '300'])\npid = os.fork()\nif pid == 0:\n    time.sleep(300)\nprint(p.pid, pid, flush=True)\ntime.sleep(300)";
+    const r = await s.execute({ code, timeoutMs: 700 });
+    assert.equal(r.timedOut, true);
+    assert.ok(r.durationMs < 3000, `answered after ${r.durationMs} ms`);
+    const pids = r.stdout.trim().split(" ").map(Number);
+    assert.equal(pids.length, 2);
+    assert.ok(await eventually(() => pids.every((pid) => !alive(pid))), `still alive: ${pids.filter(alive).join(" ")}`);
+  });
+
+  it("kills a descendant that left its process group to outlive the execution", { skip: !asRoot && "needs a dedicated execution uid" }, async () => {
+    const code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\nelse:\n    time.sleep(0.2)\n    print('parent done')";
+    const r = await s.execute({ code });
+    assert.equal(r.exitCode, 0);
+    assert.ok(await eventually(async () => (await processesOf(UID)).length <= s.config.warmPool, 4000), "only the warm pool is left");
+  });
+
+  it("stops code at its memory limit", async () => {
+    const r = await s.execute({ code: "b = bytearray(1024 * 1024 * 1024)\nprint('allocated')" });
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /MemoryError/);
+    assert.equal(r.stdout, "");
+  });
+
+  it("stops code at its CPU-time limit, before the wall-clock timeout", async () => {
+    const r = await s.execute({ code: "while True:\n    pass" });
+    assert.equal(r.timedOut, false);
+    assert.equal(r.exitCode, null);
+    assert.ok(r.durationMs < 6000, `${r.durationMs} ms`);
+  });
+
+  it("caps output and stops the code that floods it", async () => {
+    const r = await s.execute({ code: "import sys\nwhile True:\n    sys.stdout.write('x' * 4096)" });
+    assert.equal(r.truncated, true);
+    assert.equal(r.timedOut, false);
+    assert.equal(Buffer.byteLength(r.stdout), 65536);
+  });
+
+  it("contains a fork bomb and stays healthy while it runs", async () => {
+    const bomb = s.execute({ code: "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", timeoutMs: 2000 });
+    await new Promise((r) => setTimeout(r, 500));
+    const health = await fetch(`${s.url}/health`);
+    assert.equal(health.status, 200);
+    const r = await bomb;
+    assert.equal(r.timedOut, true);
+    if (asRoot) assert.ok(await eventually(async () => (await processesOf(UID)).length <= s.config.warmPool, 5000), "every bomb process is gone");
+    assert.equal((await s.execute({ code: "print('after')" })).stdout, "after\n");
+  });
+
+  it("answers malformed requests with 400 and a reason", async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ["{not json", /body: expected JSON/],
+      [{}, /code:/],
+      [{ code: "" }, /code: expected Python source/],
+      [{ code: "1", timeoutMs: 10_000_000 }, /timeoutMs: expected at most 20000/],
+      [{ code: "1", timeoutMs: 1.5 }, /timeoutMs: expected an integer/],
+      [{ code: "1", extra: true }, /unknown field "extra"/],
+    ];
+    for (const [body, reason] of cases) {
+      const res = await s.post(body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.match(((await res.json()) as { error: string }).error, reason);
+    }
+  });
+
+  it("exposes execute_python over MCP (streamable HTTP)", async () => {
+    const client = new Client({ name: "test", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`)));
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name), ["execute_python"]);
+      const result = await client.callTool({ name: "execute_python", arguments: { code: "print(6 * 7)" } });
+      assert.equal(result.isError, false);
+      assert.equal((result.structuredContent as { stdout: string }).stdout, "42\n");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("moves its metrics: executions by outcome, durations, warm pool", async () => {
+    const before = await s.metric('sandbox_executions_total{outcome="success"}');
+    const count = await s.metric("sandbox_execution_duration_seconds_count");
+    await s.execute({ code: "pass" });
+    assert.equal(await s.metric('sandbox_executions_total{outcome="success"}'), before + 1);
+    assert.equal(await s.metric("sandbox_execution_duration_seconds_count"), count + 1);
+    assert.ok(await eventually(async () => (await s.metric("sandbox_warm_pool_size")) === 2));
+    assert.equal(await s.metric("sandbox_max_concurrent_executions"), 4);
+    assert.ok((await s.metric('sandbox_executions_total{outcome="timeout"}')) >= 1);
+  });
+});
+
+describe("the sandbox runtime over capacity", () => {
+  let s: RunningSandbox;
+  before(async () => {
+    s = await startSandbox(UID + 1, { MAX_SANDBOXES: "2", SANDBOX_QUEUE_LIMIT: "2", SANDBOX_WARM_POOL: "2" });
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it("answers 429 with Retry-After beyond slots and queue, and loses or duplicates no answer", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `req-${i}`);
+    const answers = await Promise.all(ids.map((id) => s.post({ code: `import time\ntime.sleep(0.4)\nprint(${JSON.stringify(id)})` })));
+    let refused = 0;
+    for (const [i, res] of answers.entries()) {
+      if (res.status === 429) {
+        refused++;
+        assert.ok(Number(res.headers.get("retry-after")) >= 1);
+        await res.text();
+        continue;
+      }
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { stdout: string }).stdout, `${ids[i]}\n`, "each answer is its own request's");
+    }
+    assert.equal(refused + answers.filter((r) => r.status === 200).length, 12, "every request has exactly one answer");
+    assert.ok(refused >= 1 && refused <= 8, `${refused} refused`);
+    assert.ok(12 - refused >= 4, "two running and two queued are served");
+    assert.equal(await s.metric('sandbox_rejections_total{reason="capacity"}'), refused);
+    assert.equal((await fetch(`${s.url}/health`)).status, 200);
+  });
+});
+
+describe("the sandbox runtime with a bearer token", () => {
+  let s: RunningSandbox;
+  const token = "t0ken-that-is-long-enough";
+  before(async () => {
+    s = await startSandbox(UID + 2, { SANDBOX_AUTH_TOKEN: token, SANDBOX_WARM_POOL: "0" });
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it("refuses executions without the token and keeps health, readiness and metrics open", async () => {
+    assert.equal((await s.post({ code: "print(1)" })).status, 401);
+    assert.equal((await s.post({ code: "print(1)" }, { authorization: "Bearer wrong" })).status, 401);
+    assert.equal((await s.post({ code: "print(1)" }, { authorization: `Bearer ${token}` })).status, 200);
+    for (const path of ["/health", "/ready", "/metrics"]) assert.equal((await fetch(`${s.url}${path}`)).status, 200, path);
+  });
+});
+
+describe("the sandbox runtime's settings", () => {
+  it("reads the seeds' variables and refuses bad values by name", () => {
+    const config = loadConfig({ SANDBOX_TIMEOUT: "600", MAX_SANDBOXES: "50", SANDBOX_MEMORY_LIMIT: "1g", SANDBOX_CPU_LIMIT: "75" }, () => "");
+    assert.deepEqual([config.timeoutMs, config.maxConcurrent, config.memoryLimitBytes, config.cpuSeconds], [600_000, 50, 1024 ** 3, 75]);
+    assert.throws(() => loadConfig({ SANDBOX_MEMORY_LIMIT: "lots" }, () => ""), /SANDBOX_MEMORY_LIMIT: got "lots", expected a size/);
+    assert.throws(() => loadConfig({ MAX_SANDBOXES: "0" }, () => ""), /MAX_SANDBOXES: got "0", expected an integer from 1/);
+    assert.equal(loadConfig({ SANDBOX_AUTH_TOKEN_FILE: "/run/secrets/token" }, () => "from-the-file-0123456\n").authToken, "from-the-file-0123456");
+  });
+});
