@@ -16,3 +16,5 @@ export const databaseHost = outputs.databaseHost;
 export const cacheHost = outputs.cacheHost;
 export const dataSecretArns = outputs.dataSecretArns;
 export const databaseBootstrapChecksum = outputs.databaseBootstrapChecksum;
+export const grafanaUrl = outputs.grafanaUrl;
+export const alertTopicArn = outputs.alertTopicArn;

@@ -1,6 +1,9 @@
 // The `agentyard` package: what `import { ... } from "agentyard"` gives another stack.
 export { LoadBalancer, type LoadBalancerArgs, type RouteArgs, type AttachedRoute } from "./load-balancer";
 export { DataTier, type DataTierArgs, type ConnectionSettings, type SecretReference, ecsValueFrom } from "./data-tier";
+export { MonitoringStack, type MonitoringStackArgs, SCRAPE_LABEL } from "./monitoring-stack";
+export { ALERT_GROUPS, renderRulesYaml, type AlertRule, type RuleGroup } from "../infra/monitoring/rules";
+export { DASHBOARDS } from "../infra/monitoring/dashboards";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
 export { type Transform, applyTransform } from "../infra/transform";
 export { physicalName, requireNameFits, standardTags, AWS_NAME_LIMITS, type AwsNameKind } from "../infra/naming";

@@ -29,6 +29,8 @@ export const AWS_NAME_LIMITS = {
   kmsAlias: 256,
   wafWebAcl: 128,
   cloudMapNamespace: 1024,
+  snsTopic: 256,
+  ampWorkspaceAlias: 100,
 } as const;
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
@@ -109,6 +111,8 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:acm/certificateValidation:CertificateValidation",
   "aws:route53/record:Record",
   "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:sns/topicPolicy:TopicPolicy",
+  "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:kms/alias:Alias",
   "aws:lambda/invocation:Invocation",
 ]);

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../infra/config/load";
 import { DataTier } from "../components/data-tier";
 import { LoadBalancer } from "../components/load-balancer";
+import { MonitoringStack } from "../components/monitoring-stack";
 import { Network } from "../infra/network/network";
 
 /** What a stack exports. Secret values are never exported, only their ARNs. */
@@ -21,11 +22,15 @@ export interface PlatformOutputs {
   /** ARNs of the secrets services read (DATABASE_URL, REDIS_URL); never their values. */
   readonly dataSecretArns: pulumi.Output<string>[];
   readonly databaseBootstrapChecksum: string;
+  /** Grafana's URL (in-cluster unless a host is configured); none on ecs. */
+  readonly grafanaUrl: pulumi.Output<string> | undefined;
+  /** The SNS topic alerts are sent to (AWS platforms). */
+  readonly alertTopicArn: pulumi.Output<string> | undefined;
 }
 
 /**
  * Composes the platform for one validated stack config. Only what exists so far is composed:
- * the network (AWS only: on `kubernetes` the cluster brings its own), the load balancer and the data tier.
+ * the network (AWS only: on `kubernetes` the cluster brings its own), the load balancer, the data tier and monitoring.
  */
 export function definePlatform(config: StackConfig): PlatformOutputs {
   const { settings } = config;
@@ -34,7 +39,8 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   if (config.platform === "kubernetes") {
     const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings });
     const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
-    return { ...base, url: lb.url, warnings: lb.warnings, ...dataOutputs(data) };
+    const monitoring = monitoringFor(config, data);
+    return { ...base, url: lb.url, warnings: [...lb.warnings, ...monitoring.warnings], ...dataOutputs(data), ...monitoringOutputs(monitoring) };
   }
 
   const network = new Network("network", {
@@ -60,6 +66,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     deletionProtection: settings.deletionProtection,
     logRetentionDays: settings.logs.retentionDays,
   });
+  const monitoring = monitoringFor(config, data);
   return {
     ...base,
     vpcId: network.vpcId,
@@ -67,9 +74,24 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     publicSubnetIds: network.publicSubnetIds,
     isolatedSubnetIds: network.isolatedSubnetIds,
     url: lb.url,
-    warnings: lb.warnings,
+    warnings: [...lb.warnings, ...monitoring.warnings],
     ...dataOutputs(data),
+    ...monitoringOutputs(monitoring),
   };
+}
+
+function monitoringFor(config: StackConfig, data: DataTier): MonitoringStack {
+  return new MonitoringStack("monitoring", {
+    platform: config.platform,
+    preset: config.preset,
+    ...config.settings.monitoring,
+    dataTier: data,
+    logRetentionDays: config.settings.logs.retentionDays,
+  });
+}
+
+function monitoringOutputs(monitoring: MonitoringStack) {
+  return { grafanaUrl: monitoring.grafanaUrl, alertTopicArn: monitoring.alertTopicArn };
 }
 
 function dataOutputs(data: DataTier) {

@@ -43,6 +43,14 @@ export class DataTier extends pulumi.ComponentResource {
   readonly cacheSecurityGroupId: pulumi.Output<string> | undefined;
   /** sha256 of the bootstrap SQL last applied. */
   readonly bootstrapChecksum: string;
+  /** The RDS instance identifier (`eks`, `ecs`), for CloudWatch alarms. */
+  readonly databaseIdentifier: pulumi.Output<string> | undefined;
+  /** The ElastiCache replication group id (`eks`, `ecs`); its nodes are `<id>-001`, `<id>-002`... */
+  readonly cacheReplicationGroupId: pulumi.Output<string> | undefined;
+  /** Allocated database storage in GB, the base of the free-storage alarm. */
+  readonly allocatedStorageGb: number;
+  /** Settings the stores were made with. */
+  readonly settings: Pick<NormalizedDataTierArgs, "database" | "cache" | "appUser">;
   /** Kubernetes namespace of the stores. */
   readonly namespace: pulumi.Output<string> | undefined;
 
@@ -58,6 +66,8 @@ export class DataTier extends pulumi.ComponentResource {
     this.databasePort = POSTGRES_PORT;
     this.cachePort = REDIS_PORT;
     this.databaseName = cfg.databaseName;
+    this.allocatedStorageGb = cfg.database.allocatedStorageGb;
+    this.settings = { database: cfg.database, cache: cfg.cache, appUser: cfg.appUser };
 
     if (cfg.platform === "kubernetes") {
       const made = createKubernetesDataTier(this, name, cfg, args);
@@ -72,6 +82,8 @@ export class DataTier extends pulumi.ComponentResource {
       this.cacheSecurityGroupId = undefined;
       this.bootstrapChecksum = made.checksum;
       this.namespace = made.namespace;
+      this.databaseIdentifier = undefined;
+      this.cacheReplicationGroupId = undefined;
     } else {
       const made = this.createOnAws(name, cfg, args);
       this.securityGroups = made.securityGroups;
@@ -85,6 +97,8 @@ export class DataTier extends pulumi.ComponentResource {
       this.cacheSecurityGroupId = made.securityGroups.cache.id;
       this.bootstrapChecksum = made.bootstrap.checksum;
       this.namespace = undefined;
+      this.databaseIdentifier = made.database.instance.identifier;
+      this.cacheReplicationGroupId = made.cache.replicationGroup.replicationGroupId;
       const ref = (secretArn: pulumi.Output<string>, jsonKey: string) => ({ source: "secretsmanager" as const, secretArn, jsonKey });
       this.connection = {
         env: {

@@ -205,6 +205,10 @@ const BY_TYPE: Record<string, OutputsFor> = {
   "aws:route53/record:Record": (name, inputs) => ({ fqdn: typeof inputs.name === "string" ? inputs.name : name }),
   "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-password-${stableHex(name, 24)}`, bcryptHash: `$2a$10$${stableHex(name, 53)}` }),
   "random:index/randomId:RandomId": (name) => ({ hex: stableHex(name, 16), b64Url: stableHex(name, 11), dec: String(parseInt(stableHex(name, 8), 16)) }),
+  "aws:amp/workspace:Workspace": (name, _i, ctx) => {
+    const ws = `ws-${stableHex(name, 8)}-${stableHex(`${name}-b`, 4)}-${stableHex(`${name}-c`, 4)}-${stableHex(`${name}-d`, 12)}`;
+    return { arn: arn(ctx, "aps", `workspace/${ws}`), prometheusEndpoint: `https://aps-workspaces.${ctx.region}.amazonaws.com/workspaces/${ws}/` };
+  },
   "docker-build:index:Image": (name) => ({ digest: `sha256:${stableHex(name, 64)}`, ref: `${name}@sha256:${stableHex(name, 64)}` }),
 };
 

@@ -34,14 +34,16 @@ export class Counter implements Metric {
   }
 }
 
+/** A value read when scraped: a gauge, or a counter kept elsewhere (the process's CPU time). */
 export class Gauge implements Metric {
   constructor(
     readonly name: string,
     private readonly help: string,
     private readonly read: () => number,
+    private readonly type: "gauge" | "counter" = "gauge",
   ) {}
   render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join("\n");
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, `${this.name} ${this.read()}`].join("\n");
   }
 }
 

@@ -45,6 +45,13 @@ export class Sandbox {
     m.add(new Gauge("sandbox_queue_depth", "Requests waiting for an execution slot.", () => this.limiter.queued));
     m.add(new Gauge("sandbox_queue_limit", "Requests that may wait before the service answers 429.", () => config.queueLimit));
     m.add(new Gauge("sandbox_warm_pool_size", "Interpreters started and waiting for code.", () => this.pool.size));
+    // The standard process series, which the HighMemoryUsage alert reads on every service.
+    m.add(new Gauge("process_resident_memory_bytes", "Resident memory of the service process.", () => process.memoryUsage.rss()));
+    m.add(new Gauge("process_cpu_seconds_total", "CPU time of the service process (its executions are not counted).", () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    }, "counter"));
+    m.add(new Gauge("process_start_time_seconds", "When the service process started, in Unix seconds.", () => Math.round(Date.now() / 1000 - process.uptime())));
     m.add(new Gauge("sandbox_warm_pool_target", "Interpreters the warm pool keeps ready (SANDBOX_WARM_POOL).", () => config.warmPool));
   }
 

@@ -1,0 +1,156 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../../infra/config/problems";
+import { type Platform, type PresetName, monitoringSection } from "../../infra/config/schema";
+import { zodProblems } from "../../infra/config/zod-problems";
+import type { Transform } from "../../infra/transform";
+import { PRESETS } from "../../stacks/presets";
+import type { DataTier } from "../data-tier";
+
+export interface MonitoringStackArgs {
+  /**
+   * Where it renders: kube-prometheus-stack on `eks` and `kubernetes`; Amazon Managed Service for Prometheus on `ecs`.
+   * @example
+   * ```ts
+   * { platform: "eks" }
+   * ```
+   */
+  platform: Platform;
+  /**
+   * The environment preset that fills every setting not given here.
+   * @default "prod"
+   * @example
+   * ```ts
+   * { preset: "dev" }
+   * ```
+   */
+  preset?: PresetName;
+  /**
+   * Prometheus retention in hours.
+   * @default the preset's (dev 48, staging 200 as the seeds, prod 720)
+   * @example
+   * ```ts
+   * { retentionHours: 200 }
+   * ```
+   */
+  retentionHours?: number;
+  /**
+   * Prometheus volume size in GiB.
+   * @default the preset's (dev 10, staging 50, prod 200)
+   * @example
+   * ```ts
+   * { storageGb: 100 }
+   * ```
+   */
+  storageGb?: number;
+  /**
+   * Send alerts to the receiver (and, on AWS, to the SNS topic); off, they show in Alertmanager only.
+   * @default the preset's (dev false, staging and prod true)
+   * @example
+   * ```ts
+   * { alertsRouted: true }
+   * ```
+   */
+  alertsRouted?: boolean;
+  /**
+   * Where Alertmanager sends alerts (platforms `eks`, `kubernetes`): a Slack incoming-webhook URL
+   * or any webhook, kept in a Kubernetes Secret and read from a file, never in the config map.
+   * @example
+   * ```ts
+   * { alertReceiver: { type: "slack", url: config.requireSecret("slackWebhookUrl") } }
+   * ```
+   */
+  alertReceiver?: { type: "slack" | "webhook"; url: pulumi.Input<string> };
+  /**
+   * Serve Grafana on this host through the ingress; without it Grafana stays internal (port-forward).
+   * @example
+   * ```ts
+   * { grafanaHost: "grafana.agents.example.com" }
+   * ```
+   */
+  grafanaHost?: string;
+  /**
+   * Ingress class for Grafana's host.
+   * @default "nginx"
+   * @example
+   * ```ts
+   * { ingressClassName: "alb" }
+   * ```
+   */
+  ingressClassName?: string;
+  /**
+   * The data tier to watch: exporters in-cluster (`kubernetes`), CloudWatch alarms on AWS.
+   * @example
+   * ```ts
+   * { dataTier: data }
+   * ```
+   */
+  dataTier?: DataTier;
+  /**
+   * Namespace of the monitoring stack (platforms `eks`, `kubernetes`); created when not given.
+   * @default "<project>-<stack>-monitoring", created
+   * @example
+   * ```ts
+   * { namespace: "monitoring" }
+   * ```
+   */
+  namespace?: pulumi.Input<string>;
+  /**
+   * kube-prometheus-stack chart version.
+   * @default "81.6.2"
+   * @example
+   * ```ts
+   * { chartVersion: "81.6.2" }
+   * ```
+   */
+  chartVersion?: string;
+  /**
+   * Days CloudWatch keeps the alarm topic's delivery logs and AMP's logs.
+   * @default the preset's `logs.retentionDays`
+   * @example
+   * ```ts
+   * { logRetentionDays: 30 }
+   * ```
+   */
+  logRetentionDays?: number;
+  /**
+   * Edits child resources' args before they are created.
+   * @example
+   * ```ts
+   * { transform: { release: (args) => { args.timeout = 900; } } }
+   * ```
+   */
+  transform?: {
+    release?: Transform<k8s.helm.v3.ReleaseArgs>;
+    exporter?: Transform<k8s.apps.v1.DeploymentArgs>;
+  };
+}
+
+export interface NormalizedMonitoringArgs {
+  readonly platform: Platform;
+  readonly retentionHours: number;
+  readonly storageGb: number;
+  readonly alertsRouted: boolean;
+  readonly chartVersion: string;
+  readonly logRetentionDays: number;
+}
+
+export const DEFAULT_CHART_VERSION = "81.6.2";
+
+export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs): NormalizedMonitoringArgs {
+  const preset = PRESETS[args.preset ?? "prod"];
+  const given = Object.fromEntries(
+    Object.entries({ retentionHours: args.retentionHours, storageGb: args.storageGb, alertsRouted: args.alertsRouted }).filter(([, v]) => v !== undefined),
+  );
+  const settings = { ...preset.monitoring, ...given };
+  const parsed = monitoringSection.safeParse(settings);
+  if (!parsed.success) throw new ConfigError(`MonitoringStack "${name}"`, zodProblems(parsed.error, settings, "monitoring").map((p) => ({ ...p, key: p.key.replace(":", ".") })));
+  const chartVersion = args.chartVersion ?? DEFAULT_CHART_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(chartVersion)) {
+    throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "chartVersion", got: chartVersion, expected: "an exact chart version such as 81.6.2 (pinned: a range would change the plan on its own)" }]);
+  }
+  if (args.grafanaHost !== undefined && args.platform === "ecs") {
+    throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "grafanaHost", got: args.grafanaHost, expected: "not set on ecs (Grafana runs in-cluster on eks and kubernetes only)" }]);
+  }
+  return { platform: args.platform, ...parsed.data, chartVersion, logRetentionDays: args.logRetentionDays ?? preset.logs.retentionDays };
+}

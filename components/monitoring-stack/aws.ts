@@ -1,0 +1,184 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as amp from "@pulumi/aws/amp";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { getRegionOutput } from "@pulumi/aws/getRegion";
+import * as kms from "@pulumi/aws/kms";
+import * as sns from "@pulumi/aws/sns";
+import { dump } from "js-yaml";
+import { renderRulesYaml } from "../../infra/monitoring/rules";
+import { physicalName, standardTags } from "../../infra/naming";
+import type { DataTier } from "../data-tier";
+import type { NormalizedMonitoringArgs } from "./args";
+
+const COMPONENT = "monitoring";
+const GIB = 1024 ** 3;
+
+export interface AwsAlerting {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.MetricAlarm[];
+}
+
+/**
+ * The AWS side of alerting: an encrypted SNS topic that CloudWatch alarms (and AMP's
+ * Alertmanager) publish to, and alarms on what only CloudWatch sees: RDS storage, connections
+ * and CPU, and ElastiCache memory per node.
+ */
+export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, data: DataTier | undefined): AwsAlerting {
+  const child = { parent };
+  const account = getCallerIdentityOutput({}, child).accountId;
+  // SNS's AWS-managed key cannot be used by CloudWatch alarms: the topic needs a key of its own.
+  const key = new kms.Key(
+    `${name}-alerts-key`,
+    {
+      description: "agentyard alert topic",
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: account.apply((id: string) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "Account", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: "kms:*", Resource: "*" },
+            {
+              Sid: "AlarmPublishers",
+              Effect: "Allow",
+              Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+              Resource: "*",
+              Condition: { StringEquals: { "aws:SourceAccount": id } },
+            },
+          ],
+        }),
+      ),
+      tags: standardTags(COMPONENT),
+    },
+    child,
+  );
+  const topic = new sns.Topic(`${name}-alerts`, { name: physicalName("snsTopic", ["alerts"]), kmsMasterKeyId: key.arn, tags: standardTags(COMPONENT) }, child);
+  new sns.TopicPolicy(
+    `${name}-alerts-policy`,
+    {
+      arn: topic.arn,
+      policy: pulumi.all([topic.arn, account]).apply(([arn, id]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AlarmPublishers",
+              Effect: "Allow",
+              Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
+              Action: "sns:Publish",
+              Resource: arn,
+              Condition: { StringEquals: { "aws:SourceAccount": id } },
+            },
+            { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+          ],
+        }),
+      ),
+    },
+    child,
+  );
+
+  const actions = cfg.alertsRouted ? [topic.arn] : [];
+  const alarm = (id: string, args: Omit<cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) =>
+    new cloudwatch.MetricAlarm(`${name}-${id}`, { ...args, alarmActions: actions, okActions: actions, treatMissingData: "missing", tags: standardTags(COMPONENT) }, child);
+  const alarms: cloudwatch.MetricAlarm[] = [];
+  if (data?.databaseIdentifier) {
+    const db = { DBInstanceIdentifier: data.databaseIdentifier };
+    const settings = data.settings.database;
+    alarms.push(
+      alarm("rds-free-storage", {
+        alarmDescription: "RDS free storage under 10 % of the allocated size (storage autoscaling may be at its maximum)",
+        namespace: "AWS/RDS",
+        metricName: "FreeStorageSpace",
+        dimensions: db,
+        statistic: "Minimum",
+        period: 300,
+        evaluationPeriods: 2,
+        comparisonOperator: "LessThanThreshold",
+        threshold: Math.round(data.allocatedStorageGb * GIB * 0.1),
+      }),
+      alarm("rds-connections", {
+        alarmDescription: "RDS connections over 80 % of max_connections (the seeds' DatabaseConnectionHigh)",
+        namespace: "AWS/RDS",
+        metricName: "DatabaseConnections",
+        dimensions: db,
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 5,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: Math.floor(settings.maxConnections * 0.8),
+      }),
+      alarm("rds-cpu", {
+        alarmDescription: "RDS CPU over 80 % for 15 minutes",
+        namespace: "AWS/RDS",
+        metricName: "CPUUtilization",
+        dimensions: db,
+        statistic: "Average",
+        period: 300,
+        evaluationPeriods: 3,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 80,
+      }),
+    );
+  }
+  if (data?.cacheReplicationGroupId) {
+    const groupId = data.cacheReplicationGroupId;
+    for (let node = 1; node <= 1 + data.settings.cache.replicas; node++) {
+      alarms.push(
+        alarm(`cache-memory-${node}`, {
+          alarmDescription: `Cache node ${node} over 90 % of maxmemory: evictions follow`,
+          namespace: "AWS/ElastiCache",
+          metricName: "DatabaseMemoryUsagePercentage",
+          dimensions: { CacheClusterId: pulumi.interpolate`${groupId}-${String(node).padStart(3, "0")}` },
+          statistic: "Maximum",
+          period: 300,
+          evaluationPeriods: 2,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: 90,
+        }),
+      );
+    }
+  }
+  return { topic, alarms };
+}
+
+export interface ManagedPrometheus {
+  readonly workspace: amp.Workspace;
+  readonly remoteWriteUrl: pulumi.Output<string>;
+}
+
+/**
+ * On ECS: Amazon Managed Service for Prometheus with our rules uploaded and its Alertmanager
+ * routed to the SNS topic. Collectors (an ADOT sidecar per task) remote-write to it.
+ */
+export function createManagedPrometheus(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, topic: sns.Topic): ManagedPrometheus {
+  const child = { parent };
+  const logGroup = new cloudwatch.LogGroup(`${name}-amp-logs`, { name: `/aws/vendedlogs/prometheus/${physicalName("logGroup", ["amp"])}`, retentionInDays: cfg.logRetentionDays, tags: standardTags(COMPONENT) }, child);
+  const workspace = new amp.Workspace(
+    `${name}-prometheus`,
+    { alias: physicalName("ampWorkspaceAlias", ["prometheus"]), loggingConfiguration: { logGroupArn: pulumi.interpolate`${logGroup.arn}:*` }, tags: standardTags(COMPONENT) },
+    child,
+  );
+  new amp.RuleGroupNamespace(`${name}-alert-rules`, { name: "agentyard", workspaceId: workspace.id, data: renderRulesYaml(), tags: standardTags(COMPONENT) }, child);
+  const region = getRegionOutput({}, child).name;
+  new amp.AlertManagerDefinition(
+    `${name}-alertmanager`,
+    {
+      workspaceId: workspace.id,
+      definition: pulumi.all([topic.arn, region]).apply(([topicArn, regionName]) =>
+        dump(
+          {
+            alertmanager_config: dump({
+              route: { receiver: cfg.alertsRouted ? "sns" : "null", group_by: ["alertname", "job"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
+              receivers: [{ name: "null" }, { name: "sns", sns_configs: [{ topic_arn: topicArn, sigv4: { region: regionName }, subject: "agentyard: {{ .CommonLabels.alertname }}" }] }],
+            }),
+          },
+          { lineWidth: -1 },
+        ),
+      ),
+    },
+    child,
+  );
+  return { workspace, remoteWriteUrl: pulumi.interpolate`${workspace.prometheusEndpoint}api/v1/remote_write` };
+}
