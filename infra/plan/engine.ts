@@ -54,6 +54,10 @@ export interface PlannedResource {
   /** URNs this resource depends on (dependsOn and resources its inputs came from). */
   readonly dependencies: readonly string[];
   readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly deleteBeforeReplace: boolean; readonly ignoreChanges: readonly string[] };
+  /** The id the mock provider gave a custom resource (undefined in preview, as for a resource yet to be created). */
+  readonly id?: string;
+  /** Its outputs as the mock provider computed them (sanitized as inputs are); what stack policies read. */
+  readonly outputs?: Record<string, unknown>;
 }
 
 export interface EvaluateOptions {
@@ -92,10 +96,13 @@ async function evaluateNow<T>(program: () => T, options: EvaluateOptions): Promi
   const ctx: MockContext = { region };
   const preview = options.preview ?? false;
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
+  // Ids by type and name: what policies join on (a rule's securityGroupId, a subnet group's subnets).
+  const made = new Map<string, { id: string; state: Record<string, unknown> }>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const { id, state } = mockOutputs(args, ctx);
+        if (!preview) made.set(`${args.type}::${args.name}`, { id, state });
         // A real preview knows only the inputs of a resource it is about to create.
         return preview ? { id: undefined, state: args.inputs } : { id, state };
       },
@@ -144,7 +151,11 @@ async function evaluateNow<T>(program: () => T, options: EvaluateOptions): Promi
     for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     const failure = failures[0] ?? rejections[0];
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
-    return { resources, result };
+    const withOutputs = resources.map((r) => {
+      const mock = r.custom ? made.get(`${r.type}::${r.name}`) : undefined;
+      return mock ? { ...r, id: mock.id, outputs: sanitize(mock.state) as Record<string, unknown> } : r;
+    });
+    return { resources: withOutputs, result };
   } finally {
     process.off("unhandledRejection", onRejection);
   }

@@ -1,0 +1,43 @@
+/*
+ * Small readers over resource properties as Pulumi hands them to policies (the SDK's camelCase
+ * input names). Policies stay plain functions of data, so the tests can run them on the mock graph.
+ */
+
+export type Props = Record<string, unknown>;
+
+export function obj(value: unknown): Props {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Props) : {};
+}
+
+export function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+
+export const WORKLOAD_TYPES = new Set([
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:DaemonSet",
+  "kubernetes:batch/v1:Job",
+  "kubernetes:batch/v1:CronJob",
+]);
+
+/** The pod spec of a workload (a CronJob's is one level deeper). */
+export function podSpec(type: string, props: Props): Props {
+  const spec = obj(props.spec);
+  if (type === "kubernetes:batch/v1:CronJob") return obj(obj(obj(obj(spec.jobTemplate).spec).template).spec);
+  return obj(obj(spec.template).spec);
+}
+
+/** The TLS policies an HTTPS listener may use: TLS 1.2 and 1.3 only, forward secrecy. */
+export const MODERN_TLS_POLICIES = new Set([
+  "ELBSecurityPolicy-TLS13-1-2-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+  "ELBSecurityPolicy-TLS13-1-3-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+  "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+  "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+]);
+
+export const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/i;

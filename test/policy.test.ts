@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as ecr from "@pulumi/aws/ecr";
+import * as ecs from "@pulumi/aws/ecs";
+import * as eks from "@pulumi/aws/eks";
+import * as elasticache from "@pulumi/aws/elasticache";
+import * as kms from "@pulumi/aws/kms";
+import * as lb from "@pulumi/aws/lb";
+import * as rds from "@pulumi/aws/rds";
+import * as s3 from "@pulumi/aws/s3";
+import * as vpc from "@pulumi/aws/vpc";
+import * as apps from "@pulumi/kubernetes/apps/v1";
+import * as networking from "@pulumi/kubernetes/networking/v1";
+import { listStacks } from "../infra/plan/stack-file";
+import { standardTags } from "../infra/naming";
+import { policies } from "../policy/policies";
+import { planComponent, planStack } from "./harness";
+import { type Violation, mandatory, runPolicies } from "./policy-harness";
+
+async function violationsOf(create: () => void, stack = "test"): Promise<Violation[]> {
+  const { graph } = await planComponent(create, { stack });
+  return runPolicies(graph.resources);
+}
+
+function messages(violations: Violation[], policy: string): string[] {
+  return violations.filter((v) => v.policy === policy).map((v) => v.message);
+}
+
+const tags = () => standardTags("test");
+
+describe("the policy pack on every shipped stack", () => {
+  for (const stack of listStacks()) {
+    it(`${stack}: no mandatory violation`, async () => {
+      const violations = await runPolicies((await planStack(stack)).resources);
+      assert.deepEqual(mandatory(violations), []);
+    });
+  }
+
+  it("says, as advisory, that a stack without a domain serves plain HTTP", async () => {
+    const violations = await runPolicies((await planStack("dev")).resources);
+    assert.deepEqual(violations.map((v) => [v.policy, v.level]), [["alb-serves-https", "advisory"]]);
+  });
+});
+
+describe("each policy sees the violation it exists for", () => {
+  it("no-world-open-security-groups: SSH from the internet", async () => {
+    const v = await violationsOf(() => {
+      new vpc.SecurityGroupIngressRule("ssh", { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0", fromPort: 22, toPort: 22, ipProtocol: "tcp", tags: tags() });
+      new ec2.SecurityGroup("inline", { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }], tags: tags() });
+    });
+    assert.equal(messages(v, "no-world-open-security-groups").length, 2, "443 is the load balancer's alone");
+  });
+
+  it("rds-private-encrypted-backed-up: public, unencrypted, 3 days of backups in prod", async () => {
+    const v = await violationsOf(() => {
+      new rds.Instance("db", { engine: "postgres", instanceClass: "db.t4g.micro", allocatedStorage: 20, publiclyAccessible: true, storageEncrypted: false, backupRetentionPeriod: 3, tags: { ...tags(), environment: "prod" } });
+    });
+    assert.deepEqual(messages(v, "rds-private-encrypted-backed-up"), ["publicly accessible", "storage not encrypted", "backups kept 3 days; at least 7 required"]);
+  });
+
+  it("elasticache-encrypted-authenticated: no TLS, no encryption at rest, no AUTH", async () => {
+    const v = await violationsOf(() => {
+      new elasticache.ReplicationGroup("cache", { description: "x", nodeType: "cache.t4g.micro", tags: tags() });
+    });
+    assert.equal(messages(v, "elasticache-encrypted-authenticated").length, 3);
+  });
+
+  it("data-stores-in-isolated-subnets: a subnet group over public subnets", async () => {
+    const v = await violationsOf(() => {
+      const subnets = ["a", "b"].map((az) => new ec2.Subnet(`public-${az}`, { vpcId: "vpc-1", cidrBlock: "10.0.0.0/24", tags: { ...tags(), tier: "public" } }));
+      new rds.SubnetGroup("db-subnets", { subnetIds: subnets.map((s) => s.id), tags: tags() });
+    });
+    assert.match(messages(v, "data-stores-in-isolated-subnets")[0], /not isolated: public-a, public-b/);
+  });
+
+  it("s3-private-encrypted-tls-only: a bare bucket", async () => {
+    const v = await violationsOf(() => {
+      new s3.Bucket("bare", { tags: tags() });
+    });
+    assert.equal(messages(v, "s3-private-encrypted-tls-only").length, 3);
+  });
+
+  it("alb-modern-tls-valid-headers and alb-serves-https: old TLS, invalid headers kept, HTTP forwarding beside HTTPS", async () => {
+    const v = await violationsOf(() => {
+      const alb = new lb.LoadBalancer("alb", { loadBalancerType: "application", dropInvalidHeaderFields: false, tags: tags() });
+      new lb.Listener("https", { loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404" } }], tags: tags() });
+      new lb.Listener("http", { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1" }], tags: tags() });
+    });
+    assert.deepEqual(messages(v, "alb-modern-tls-valid-headers").sort(), ["TLS policy ELBSecurityPolicy-2016-08 allows old protocols or ciphers", "invalid header fields are not dropped"]);
+    assert.deepEqual(messages(v, "alb-serves-https"), ["http: HTTP beside HTTPS must only redirect"]);
+  });
+
+  it("ecr-scan-immutable: mutable tags, no scan", async () => {
+    const v = await violationsOf(() => {
+      new ecr.Repository("repo", { imageTagMutability: "MUTABLE", tags: tags() });
+    });
+    assert.deepEqual(messages(v, "ecr-scan-immutable"), ["images are not scanned on push", "tags are mutable"]);
+  });
+
+  it("eks-secrets-encrypted-endpoint-restricted: no envelope encryption, endpoint open to all", async () => {
+    const v = await violationsOf(() => {
+      new eks.Cluster("cluster", { roleArn: "arn:aws:iam::123456789012:role/eks", vpcConfig: { subnetIds: ["subnet-1"], endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }, tags: tags() });
+    });
+    assert.equal(messages(v, "eks-secrets-encrypted-endpoint-restricted").length, 2);
+  });
+
+  it("kubernetes-workloads-hardened: no probes, no limits, root, writable root, the Docker socket", async () => {
+    const v = await violationsOf(() => {
+      new apps.Deployment("naive", {
+        spec: {
+          selector: { matchLabels: { app: "naive" } },
+          template: {
+            metadata: { labels: { app: "naive" } },
+            spec: { containers: [{ name: "app", image: "app:1" }], volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }] },
+          },
+        },
+      });
+    });
+    const found = messages(v, "kubernetes-workloads-hardened");
+    for (const expected of [/hostPath/, /runtime socket/, /probe/, /memory limit/, /may run as root/, /writable/, /capabilities/, /seccomp/]) assert.ok(found.some((m) => expected.test(m)), `${expected}: ${found.join("; ")}`);
+  });
+
+  it("sandbox-namespace-default-deny: a sandbox without a default-deny policy, then with one", async () => {
+    const sandbox = () =>
+      new apps.Deployment("sandbox", {
+        metadata: { namespace: "sandbox", labels: { "app.kubernetes.io/component": "sandbox" } },
+        spec: { selector: { matchLabels: { app: "s" } }, template: { metadata: { labels: { app: "s" } }, spec: { containers: [{ name: "s", image: "s:1" }] } } },
+      });
+    assert.equal(messages(await violationsOf(sandbox), "sandbox-namespace-default-deny").length, 1);
+    const fenced = await violationsOf(() => {
+      sandbox();
+      new networking.NetworkPolicy("deny", { metadata: { namespace: "sandbox" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+    });
+    assert.deepEqual(messages(fenced, "sandbox-namespace-default-deny"), []);
+  });
+
+  it("ecs-tasks-hardened: root, writable root, a password in plain environment", async () => {
+    const v = await violationsOf(() => {
+      new ecs.TaskDefinition("task", {
+        family: "task",
+        containerDefinitions: JSON.stringify([{ name: "app", image: "app:1", environment: [{ name: "DB_PASSWORD", value: "hunter2" }] }]),
+        tags: tags(),
+      });
+    });
+    assert.deepEqual(messages(v, "ecs-tasks-hardened"), ["app: runs as root", "app: root filesystem is writable", "app: DB_PASSWORD is plain environment; use secrets"]);
+  });
+
+  it("log-groups-have-retention: a log group kept for ever", async () => {
+    const v = await violationsOf(() => {
+      new cloudwatch.LogGroup("forever", { tags: tags() });
+    });
+    assert.deepEqual(messages(v, "log-groups-have-retention"), ["kept for ever: set retentionInDays"]);
+  });
+
+  it("aws-resources-tagged: an untagged key", async () => {
+    const v = await violationsOf(() => {
+      new kms.Key("untagged", {});
+    });
+    assert.deepEqual(messages(v, "aws-resources-tagged"), ["missing tags: project, environment, component, managed-by"]);
+  });
+
+  it("covers every policy in the pack with one of the tests above", () => {
+    assert.equal(policies.length, 14);
+  });
+});
