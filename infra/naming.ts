@@ -112,6 +112,8 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:route53/record:Record",
   "aws:secretsmanager/secretVersion:SecretVersion",
   "aws:sns/topicPolicy:TopicPolicy",
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
   "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:kms/alias:Alias",
   "aws:lambda/invocation:Invocation",

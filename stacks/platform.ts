@@ -1,9 +1,13 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../infra/config/load";
+import { AgentService } from "../components/agent-service";
 import { DataTier } from "../components/data-tier";
 import { LoadBalancer } from "../components/load-balancer";
 import { MonitoringStack } from "../components/monitoring-stack";
+import { SandboxHost } from "../components/sandbox-host";
+import { EksCluster } from "../infra/cluster/eks";
 import { Network } from "../infra/network/network";
+import { currentScope } from "../infra/naming";
 
 /** What a stack exports. Secret values are never exported, only their ARNs. */
 export interface PlatformOutputs {
@@ -26,33 +30,62 @@ export interface PlatformOutputs {
   readonly grafanaUrl: pulumi.Output<string> | undefined;
   /** The SNS topic alerts are sent to (AWS platforms). */
   readonly alertTopicArn: pulumi.Output<string> | undefined;
+  readonly clusterName?: pulumi.Output<string>;
+  /** The command that writes a kubeconfig for the cluster (eks). */
+  readonly kubeconfigCommand?: pulumi.Output<string>;
+  readonly sandboxUrl?: pulumi.Output<string>;
+  readonly sandboxImage?: pulumi.Output<string>;
+  readonly agentImage?: pulumi.Output<string>;
 }
 
 /**
- * Composes the platform for one validated stack config. Only what exists so far is composed:
- * the network (AWS only: on `kubernetes` the cluster brings its own), the load balancer, the data tier and monitoring.
+ * Composes the platform for one validated stack config: the network and cluster (AWS), the load
+ * balancer, the data tier, the sandbox, the agent service (when an image is configured) and
+ * monitoring. Workloads on `ecs` come with the ECS platform; there the stack has no compute yet.
  */
 export function definePlatform(config: StackConfig): PlatformOutputs {
   const { settings } = config;
   const base = { platform: config.platform, preset: config.preset, region: config.region };
   const lbSettings = { ...settings.loadBalancer, deletionProtection: settings.deletionProtection };
+  const scope = currentScope();
+  const agentsNamespace = `${scope.project}-${scope.stack}-agents`.slice(0, 63);
+  const warnings: string[] = [];
+
   if (config.platform === "kubernetes") {
-    const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings });
+    const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings, namespace: agentsNamespace });
     const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
-    const monitoring = monitoringFor(config, data);
-    return { ...base, url: lb.url, warnings: [...lb.warnings, ...monitoring.warnings], ...dataOutputs(data), ...monitoringOutputs(monitoring) };
+    const monitoring = monitoringFor(config, data, undefined);
+    const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace });
+    const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace }, warnings);
+    return {
+      ...base,
+      url: lb.url,
+      warnings: [...lb.warnings, ...monitoring.warnings, ...warnings],
+      ...dataOutputs(data),
+      ...monitoringOutputs(monitoring),
+      sandboxUrl: sandbox.url,
+      sandboxImage: sandbox.image,
+      agentImage: agents?.image,
+    };
   }
 
-  const network = new Network("network", {
-    preset: config.preset,
-    ...settings.network,
-    flowLogRetentionDays: settings.logs.retentionDays,
-  });
+  const network = new Network("network", { preset: config.preset, ...settings.network, flowLogRetentionDays: settings.logs.retentionDays });
+  const cluster =
+    config.platform === "eks"
+      ? new EksCluster("cluster", {
+          settings: settings.cluster,
+          vpcId: network.vpcId,
+          privateSubnetIds: network.privateSubnetIds,
+          logRetentionDays: settings.logs.retentionDays,
+          gvisorNodeGroup: settings.sandbox.gvisor,
+        })
+      : undefined;
   const lb = new LoadBalancer("public", {
     platform: config.platform,
     preset: config.preset,
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,
+    workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
     ...lbSettings,
   });
   const data = new DataTier("data", {
@@ -65,8 +98,18 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     cache: settings.cache,
     deletionProtection: settings.deletionProtection,
     logRetentionDays: settings.logs.retentionDays,
+    workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
   });
-  const monitoring = monitoringFor(config, data);
+  const monitoring = monitoringFor(config, data, cluster);
+  let sandbox: SandboxHost | undefined;
+  let agents: AgentService | undefined;
+  if (cluster) {
+    sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
+    agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace }, warnings);
+  } else {
+    warnings.push("platform ecs: agent and sandbox services are not deployed yet (the ECS platform adds them)");
+  }
+  for (const warning of warnings) pulumi.log.warn(warning);
   return {
     ...base,
     vpcId: network.vpcId,
@@ -74,24 +117,39 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     publicSubnetIds: network.publicSubnetIds,
     isolatedSubnetIds: network.isolatedSubnetIds,
     url: lb.url,
-    warnings: [...lb.warnings, ...monitoring.warnings],
+    warnings: [...lb.warnings, ...monitoring.warnings, ...warnings],
     ...dataOutputs(data),
     ...monitoringOutputs(monitoring),
+    clusterName: cluster?.name,
+    kubeconfigCommand: cluster ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}` : undefined,
+    sandboxUrl: sandbox?.url,
+    sandboxImage: sandbox?.image,
+    agentImage: agents?.image,
   };
 }
 
-function monitoringFor(config: StackConfig, data: DataTier): MonitoringStack {
-  return new MonitoringStack("monitoring", {
+function agentsFor(
+  config: StackConfig,
+  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; namespace: string },
+  warnings: string[],
+): AgentService | undefined {
+  const { image, ...settings } = config.settings.agents;
+  if (image === undefined) {
+    warnings.push("no agents.image configured: no agent service is deployed (set agentyard:agents.image)");
+    return undefined;
+  }
+  return new AgentService("agents", {
     platform: config.platform,
     preset: config.preset,
-    ...config.settings.monitoring,
-    dataTier: data,
-    logRetentionDays: config.settings.logs.retentionDays,
+    settings,
+    image,
+    dataTier: parts.data,
+    sandbox: parts.sandbox,
+    loadBalancer: parts.lb,
+    route: { priority: 100, pathPatterns: ["/*"] },
+    cluster: parts.cluster,
+    namespace: parts.namespace,
   });
-}
-
-function monitoringOutputs(monitoring: MonitoringStack) {
-  return { grafanaUrl: monitoring.grafanaUrl, alertTopicArn: monitoring.alertTopicArn };
 }
 
 function dataOutputs(data: DataTier) {
@@ -101,4 +159,19 @@ function dataOutputs(data: DataTier) {
     dataSecretArns: data.secretArns,
     databaseBootstrapChecksum: data.bootstrapChecksum,
   };
+}
+
+function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster | undefined): MonitoringStack {
+  return new MonitoringStack("monitoring", {
+    platform: config.platform,
+    preset: config.preset,
+    ...config.settings.monitoring,
+    dataTier: data,
+    provider: cluster?.provider,
+    logRetentionDays: config.settings.logs.retentionDays,
+  });
+}
+
+function monitoringOutputs(monitoring: MonitoringStack) {
+  return { grafanaUrl: monitoring.grafanaUrl, alertTopicArn: monitoring.alertTopicArn };
 }

@@ -20,6 +20,7 @@ const dev: EnvironmentSettings = {
     desiredNodes: 2,
     maxNodes: 3,
     capacityType: "SPOT",
+    adminRoleArns: [],
   },
   database: {
     engineVersion: "17",

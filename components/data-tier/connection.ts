@@ -13,6 +13,8 @@ export type SecretReference =
       readonly namespace: pulumi.Output<string>;
       readonly secretName: pulumi.Output<string>;
       readonly key: string;
+      /** The value itself (a secret output), so that a consumer in another namespace can hold a copy. */
+      readonly value: pulumi.Output<string>;
     };
 
 /**

@@ -128,7 +128,9 @@ export function createKubernetesDataTier(parent: pulumi.Resource, name: string, 
     ),
   );
 
-  const ref = (secret: core.Secret, key: string) => ({ source: "kubernetes" as const, namespace, secretName: secret.metadata.name, key });
+  const ref = (secret: core.Secret, key: string, value: pulumi.Input<string>) => ({ source: "kubernetes" as const, namespace, secretName: secret.metadata.name, key, value: pulumi.secret(value) });
+  const databaseUrl = pulumi.interpolate`postgresql://${cfg.appUser}:${appPassword.result}@${databaseHost}:5432/${cfg.databaseName}`;
+  const redisUrl = pulumi.interpolate`redis://:${cachePassword.result}@${cacheHost}:6379/0`;
   const connection: ConnectionSettings = {
     env: {
       DATABASE_HOST: databaseHost,
@@ -140,10 +142,10 @@ export function createKubernetesDataTier(parent: pulumi.Resource, name: string, 
       REDIS_TLS: pulumi.output("false"),
     },
     secrets: {
-      DATABASE_URL: ref(dbSecret, "DATABASE_URL"),
-      DATABASE_PASSWORD: ref(dbSecret, "APP_PASSWORD"),
-      REDIS_URL: ref(cacheSecret, "REDIS_URL"),
-      REDIS_PASSWORD: ref(cacheSecret, "REDIS_PASSWORD"),
+      DATABASE_URL: ref(dbSecret, "DATABASE_URL", databaseUrl),
+      DATABASE_PASSWORD: ref(dbSecret, "APP_PASSWORD", appPassword.result),
+      REDIS_URL: ref(cacheSecret, "REDIS_URL", redisUrl),
+      REDIS_PASSWORD: ref(cacheSecret, "REDIS_PASSWORD", cachePassword.result),
     },
   };
   return { namespace, databaseHost, cacheHost, bootstrapJob, checksum, connection };

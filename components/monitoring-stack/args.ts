@@ -96,6 +96,15 @@ export interface MonitoringStackArgs {
    */
   namespace?: pulumi.Input<string>;
   /**
+   * Kubernetes provider (the EKS cluster's on `eks`).
+   * @default the ambient kubeconfig
+   * @example
+   * ```ts
+   * { provider: cluster.provider }
+   * ```
+   */
+  provider?: pulumi.ProviderResource;
+  /**
    * kube-prometheus-stack chart version.
    * @default "81.6.2"
    * @example

@@ -76,13 +76,13 @@ export function createExporters(parent: pulumi.Resource, name: string, args: Mon
             },
           },
         },
-        { parent },
+        { parent, provider: args.provider },
       ),
     );
     new core.Service(
       `${name}-${spec.key}-exporter-service`,
       { metadata: { name: `${spec.key}-exporter`, namespace, labels }, spec: { selector, ports: [{ name: "http", port: spec.port, targetPort: "http" }] } },
-      { parent },
+      { parent, provider: args.provider },
     );
   }
 }

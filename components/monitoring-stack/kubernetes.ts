@@ -39,14 +39,14 @@ export function alertmanagerConfig(cfg: NormalizedMonitoringArgs, receiver: Moni
 }
 
 export function createKubernetesMonitoring(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, args: MonitoringStackArgs): KubernetesMonitoring {
-  const child = { parent };
+  const child = { parent, provider: args.provider };
   const scope = currentScope();
   const warnings: string[] = [];
   const namespace = args.namespace
     ? pulumi.output(args.namespace)
     : new core.Namespace(`${name}-namespace`, { metadata: { name: `${scope.project}-${scope.stack}-monitoring`.slice(0, 63), labels: { "app.kubernetes.io/part-of": "agentyard" } } }, child).metadata.name;
 
-  const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, child);
+  const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 32, special: false }, { parent });
   const grafanaSecret = new core.Secret(
     `${name}-grafana-admin`,
     { metadata: { name: "grafana-admin", namespace }, type: "Opaque", stringData: { "admin-user": "admin", "admin-password": password.result } },
@@ -106,7 +106,7 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
     ),
   );
 
-  const afterCrds = { parent, dependsOn: [release] };
+  const afterCrds = { parent, provider: args.provider, dependsOn: [release] };
   new apiextensions.CustomResource(
     `${name}-alert-rules`,
     { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "agentyard-alerts", namespace, labels: { "app.kubernetes.io/part-of": "agentyard" } }, spec: rulesDocument() },

@@ -68,6 +68,8 @@ export const clusterSection = z.strictObject({
   desiredNodes: integer(1, 100),
   maxNodes: integer(1, 100),
   capacityType: oneOf(["ON_DEMAND", "SPOT"] as const),
+  /** IAM roles given cluster-admin through EKS access entries (the deployer gets it as creator). */
+  adminRoleArns: listOf(text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN"), 20, "IAM role ARNs"),
 });
 
 export const databaseSection = z.strictObject({
@@ -109,7 +111,11 @@ const workloadFields = {
   memoryMb: integer(128, 122880),
 };
 
-export const agentsSection = z.strictObject(workloadFields);
+export const agentsSection = z.strictObject({
+  ...workloadFields,
+  /** The agent service's image; without one the stack deploys no agent service (and says so). */
+  image: text(/^[a-z0-9][\w.\-/:@]{2,300}$/, "an image reference such as ghcr.io/acme/agent:1.2.0 or repo@sha256:...").optional(),
+});
 
 export const sandboxSection = z.strictObject({
   ...workloadFields,

@@ -248,6 +248,20 @@ export function mockInvoke(args: pulumi.runtime.MockCallArgs, ctx: MockContext):
       return { id: MOCK_ACCOUNT_ID, accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/deployer`, userId: "AIDAMOCKDEPLOYER" };
     case "aws:index/getRegion:getRegion":
       return { id: ctx.region, name: ctx.region, region: ctx.region, endpoint: `ec2.${ctx.region}.amazonaws.com`, description: ctx.region };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return {
+        id: ctx.region,
+        userName: "AWS",
+        password: "mock-ecr-password",
+        authorizationToken: Buffer.from("AWS:mock-ecr-password").toString("base64"),
+        proxyEndpoint: `https://${MOCK_ACCOUNT_ID}.dkr.ecr.${ctx.region}.amazonaws.com`,
+        expiresAt: "2099-01-01T00:00:00Z",
+      };
+    case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
+      // A value shaped as DataTier's secrets are, so that keys read from it resolve.
+      const secretId = String((args.inputs as Inputs).secretId);
+      return { id: secretId, arn: secretId, secretId, versionId: "mock", secretString: JSON.stringify({ url: "mock://url", password: "mock-password", authToken: "mock-token", username: "mock" }) };
+    }
     case "aws:index/getPartition:getPartition":
       return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
     default:

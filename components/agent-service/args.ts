@@ -1,0 +1,177 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../../infra/config/problems";
+import { type EnvironmentSettings, type Platform, type PresetName, agentsSection } from "../../infra/config/schema";
+import { zodProblems } from "../../infra/config/zod-problems";
+import type { EksCluster } from "../../infra/cluster/eks";
+import type { Transform } from "../../infra/transform";
+import { PRESETS } from "../../stacks/presets";
+import type { DataTier, SecretReference } from "../data-tier";
+import type { LoadBalancer } from "../load-balancer";
+import type { SandboxHost } from "../sandbox-host";
+
+export type AgentSettings = EnvironmentSettings["agents"];
+
+export interface AgentServiceArgs {
+  /**
+   * Where it renders: a hardened Deployment on `eks` and `kubernetes` (`ecs` comes with the ECS platform).
+   * @example
+   * ```ts
+   * { platform: "eks" }
+   * ```
+   */
+  platform: Platform;
+  /**
+   * The environment preset that fills every setting not given here.
+   * @default "prod"
+   * @example
+   * ```ts
+   * { preset: "dev" }
+   * ```
+   */
+  preset?: PresetName;
+  /**
+   * Replicas, CPU and memory over the preset's (the seeds: 3 to 20 in prod, 500m and 1 GiB).
+   * @default the preset's `agents` section
+   * @example
+   * ```ts
+   * { settings: { minReplicas: 4, maxReplicas: 30 } }
+   * ```
+   */
+  settings?: Partial<AgentSettings>;
+  /**
+   * The image to run, by reference, or a build context (Dockerfile inside) built and pushed to ECR on `eks`.
+   * @example
+   * ```ts
+   * { image: "ghcr.io/acme/agent@sha256:..." } // or { build: { context: "./agent" } }
+   * ```
+   */
+  image?: pulumi.Input<string>;
+  build?: { context: string; dockerfile?: string };
+  /**
+   * The port the service listens on; it must answer `/health` (liveness) and `/ready` (readiness) there.
+   * @default 8080
+   * @example
+   * ```ts
+   * { port: 3000 }
+   * ```
+   */
+  port?: number;
+  /**
+   * Plain settings, as environment variables (kept in a ConfigMap).
+   * @example
+   * ```ts
+   * { env: { LOG_LEVEL: "info", MODEL: "gpt-4.1" } }
+   * ```
+   */
+  env?: Record<string, pulumi.Input<string>>;
+  /**
+   * Secrets as environment variables, by reference (Secrets Manager ARN and JSON key, or a Kubernetes Secret).
+   * @example
+   * ```ts
+   * { secrets: { OPENAI_API_KEY: { source: "secretsmanager", secretArn: apiKey.arn, jsonKey: "key" } } }
+   * ```
+   */
+  secrets?: Record<string, SecretReference>;
+  /**
+   * The data tier: its `connection` (DATABASE_URL, REDIS_URL...) becomes env, secrets included.
+   * @example
+   * ```ts
+   * { dataTier: data }
+   * ```
+   */
+  dataTier?: DataTier;
+  /**
+   * The sandbox: SANDBOX_URL, SANDBOX_MCP_URL and SANDBOX_TOKEN become env, and the pods may reach it.
+   * @example
+   * ```ts
+   * { sandbox }
+   * ```
+   */
+  sandbox?: SandboxHost;
+  /**
+   * The load balancer and the route that reaches this service.
+   * @example
+   * ```ts
+   * { loadBalancer: lb, route: { priority: 100, pathPatterns: ["/v1/*"] } }
+   * ```
+   */
+  loadBalancer?: LoadBalancer;
+  route?: { priority: number; pathPatterns?: string[]; hosts?: string[]; rateLimit?: "api" | "auth" };
+  /**
+   * IAM statements for the service's own role (IRSA on `eks`).
+   * @default none: the role exists and may do nothing
+   * @example
+   * ```ts
+   * { iamStatements: [{ Effect: "Allow", Action: ["bedrock:InvokeModel"], Resource: ["*"] }] }
+   * ```
+   */
+  iamStatements?: Array<{ Effect: "Allow" | "Deny"; Action: string[]; Resource: pulumi.Input<string>[] }>;
+  /**
+   * The cluster (platform `eks`).
+   * @example
+   * ```ts
+   * { cluster }
+   * ```
+   */
+  cluster?: EksCluster;
+  /**
+   * Kubernetes provider (platform `kubernetes`).
+   * @default the ambient kubeconfig
+   * @example
+   * ```ts
+   * { provider }
+   * ```
+   */
+  provider?: pulumi.ProviderResource;
+  /**
+   * The namespace; created unless `createNamespace` is false.
+   * @default "<project>-<stack>-agents"
+   * @example
+   * ```ts
+   * { namespace: "agents" }
+   * ```
+   */
+  namespace?: string;
+  /** @default true */
+  createNamespace?: boolean;
+  /**
+   * Edits child resources' args before they are created.
+   * @example
+   * ```ts
+   * { transform: { deployment: (args) => { args.metadata = { ...args.metadata, annotations: { team: "ai" } }; } } }
+   * ```
+   */
+  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+}
+
+export interface NormalizedAgentArgs {
+  readonly platform: Platform;
+  readonly settings: AgentSettings;
+  readonly port: number;
+}
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+export function normalizeAgentArgs(name: string, args: AgentServiceArgs): NormalizedAgentArgs {
+  const subject = `AgentService "${name}"`;
+  if (args.platform === "ecs") throw new Error(`${subject}: platform ecs is not supported yet (the ECS platform adds it); use eks or kubernetes`);
+  if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
+  if ((args.image === undefined) === (args.build === undefined)) throw new Error(`${subject}: give exactly one of image and build`);
+  if (args.build && args.platform !== "eks") throw new Error(`${subject}: build needs a registry (eks); on kubernetes give an image built locally`);
+  if ((args.loadBalancer === undefined) !== (args.route === undefined)) throw new Error(`${subject}: loadBalancer and route go together`);
+  const settings = { ...PRESETS[args.preset ?? "prod"].agents, ...args.settings };
+  const parsed = agentsSection.safeParse(settings);
+  if (!parsed.success) throw new ConfigError(subject, zodProblems(parsed.error, settings, "settings").map((p) => ({ ...p, key: p.key.replace(":", ".") })));
+  const problems = [];
+  if (parsed.data.minReplicas > parsed.data.maxReplicas) problems.push({ key: "settings.minReplicas", got: parsed.data.minReplicas, expected: `at most settings.maxReplicas (${parsed.data.maxReplicas})` });
+  const port = args.port ?? 8080;
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) problems.push({ key: "port", got: port, expected: "an unprivileged port from 1024 to 65535 (the pod runs non-root)" });
+  for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {})]) {
+    if (!ENV_NAME.test(key)) problems.push({ key: `env.${key}`, got: key, expected: "an environment variable name (A-Z, 0-9, _)" });
+  }
+  const clash = Object.keys(args.env ?? {}).filter((k) => k in (args.secrets ?? {}));
+  for (const key of clash) problems.push({ key: `secrets.${key}`, got: key, expected: "a name not also in env" });
+  if (problems.length) throw new ConfigError(subject, problems);
+  return { platform: args.platform, settings: parsed.data, port };
+}

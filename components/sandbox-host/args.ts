@@ -1,0 +1,111 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { ConfigError } from "../../infra/config/problems";
+import { type EnvironmentSettings, type Platform, type PresetName, sandboxSection } from "../../infra/config/schema";
+import { zodProblems } from "../../infra/config/zod-problems";
+import type { EksCluster } from "../../infra/cluster/eks";
+import type { Transform } from "../../infra/transform";
+import { PRESETS } from "../../stacks/presets";
+
+export type SandboxSettings = EnvironmentSettings["sandbox"];
+
+export interface SandboxHostArgs {
+  /**
+   * Where it renders: a hardened Deployment on `eks` and `kubernetes` (`ecs` comes with the ECS platform).
+   * @example
+   * ```ts
+   * { platform: "eks" }
+   * ```
+   */
+  platform: Platform;
+  /**
+   * The environment preset that fills every setting not given here.
+   * @default "prod"
+   * @example
+   * ```ts
+   * { preset: "dev" }
+   * ```
+   */
+  preset?: PresetName;
+  /**
+   * Sandbox settings over the preset's: replicas, size, per-pod concurrency, limits, warm pool, gVisor, egress.
+   * @default the preset's `sandbox` section
+   * @example
+   * ```ts
+   * { settings: { maxConcurrent: 32, egressAllowCidrs: ["10.40.0.0/16"] } }
+   * ```
+   */
+  settings?: Partial<SandboxSettings>;
+  /**
+   * The cluster (platform `eks`): its provider, and the node group for gVisor.
+   * @example
+   * ```ts
+   * { cluster }
+   * ```
+   */
+  cluster?: EksCluster;
+  /**
+   * Kubernetes provider (platform `kubernetes`).
+   * @default the ambient kubeconfig
+   * @example
+   * ```ts
+   * { provider: new k8s.Provider("kind", { context: "kind-agentyard" }) }
+   * ```
+   */
+  provider?: pulumi.ProviderResource;
+  /**
+   * The runtime image. On `eks` without it, the image is built from `infra/sandbox` and pushed to ECR.
+   * @default built from infra/sandbox (eks); "agentyard-sandbox:local" (kubernetes, built by `npm run image:sandbox`)
+   * @example
+   * ```ts
+   * { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sandbox@sha256:..." }
+   * ```
+   */
+  image?: pulumi.Input<string>;
+  /**
+   * Namespace of the sandbox (its own, created).
+   * @default "<project>-<stack>-sandbox"
+   * @example
+   * ```ts
+   * { namespace: "sandbox" }
+   * ```
+   */
+  namespace?: string;
+  /**
+   * Namespace of Prometheus, admitted to scrape /metrics.
+   * @example
+   * ```ts
+   * { monitoringNamespace: monitoring.namespace }
+   * ```
+   */
+  monitoringNamespace?: pulumi.Input<string>;
+  /**
+   * Edits child resources' args before they are created.
+   * @example
+   * ```ts
+   * { transform: { deployment: (args) => { args.metadata = { ...args.metadata, annotations: { team: "ai" } }; } } }
+   * ```
+   */
+  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+}
+
+export interface NormalizedSandboxArgs {
+  readonly platform: Platform;
+  readonly settings: SandboxSettings;
+}
+
+export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): NormalizedSandboxArgs {
+  const subject = `SandboxHost "${name}"`;
+  if (args.platform === "ecs") throw new Error(`${subject}: platform ecs is not supported yet (the ECS platform adds it); use eks or kubernetes`);
+  if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
+  const settings = { ...PRESETS[args.preset ?? "prod"].sandbox, ...args.settings };
+  const parsed = sandboxSection.safeParse(settings);
+  if (!parsed.success) throw new ConfigError(subject, zodProblems(parsed.error, settings, "settings").map((p) => ({ ...p, key: p.key.replace(":", ".") })));
+  const s = parsed.data;
+  const problems = [];
+  if (s.minReplicas > s.maxReplicas) problems.push({ key: "settings.minReplicas", got: s.minReplicas, expected: `at most settings.maxReplicas (${s.maxReplicas})` });
+  if (s.executionMemoryMb > s.memoryMb) problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at most settings.memoryMb (${s.memoryMb}), the pod's limit` });
+  if (s.gvisor && args.platform === "kubernetes") problems.push({ key: "settings.gvisor", got: true, expected: "false on kubernetes (the gVisor node group is made on eks)" });
+  if (problems.length) throw new ConfigError(subject, problems);
+  return { platform: args.platform, settings: s };
+}

@@ -1,0 +1,193 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as apps from "@pulumi/kubernetes/apps/v1";
+import * as autoscaling from "@pulumi/kubernetes/autoscaling/v2";
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as policy from "@pulumi/kubernetes/policy/v1";
+import type * as k8s from "@pulumi/kubernetes";
+import { type Transform, applyTransform } from "../transform";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./hardening";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+type Toleration = k8s.types.input.core.v1.Toleration;
+
+/** One HTTP service as a hardened Deployment with its Service, autoscaler and disruption budget. */
+export interface WorkloadSpec {
+  readonly namespace: pulumi.Input<string>;
+  /** `app.kubernetes.io/name`, the Deployment's and Service's name. */
+  readonly appName: string;
+  /** `app.kubernetes.io/component`: `agent`, `sandbox`. */
+  readonly component: string;
+  readonly image: pulumi.Input<string>;
+  readonly port: number;
+  readonly uid: number;
+  readonly cpuMillicores: number;
+  readonly memoryMb: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Plain settings, kept in a ConfigMap. */
+  readonly config: Record<string, pulumi.Input<string>>;
+  /** Secret values, kept in a Secret of the workload's namespace and passed as env. */
+  readonly secrets: Record<string, pulumi.Input<string>>;
+  readonly extraEnv?: EnvVar[];
+  readonly volumes?: Volume[];
+  readonly volumeMounts?: VolumeMount[];
+  readonly extraLabels?: Record<string, string>;
+  readonly serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
+  /** Mount the service account token (only for workloads that call the Kubernetes API). */
+  readonly automountToken: boolean;
+  readonly runtimeClassName?: pulumi.Input<string>;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: Toleration[];
+  readonly terminationGracePeriodSeconds: number;
+  /** Target average utilisation for the autoscaler. */
+  readonly cpuTargetPercent: number;
+  readonly memoryTargetPercent?: number;
+  readonly transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+}
+
+export interface Workload {
+  readonly deployment: apps.Deployment;
+  readonly service: core.Service;
+  readonly serviceAccount: core.ServiceAccount;
+  readonly selector: Record<string, string>;
+}
+
+export function createWorkload(parent: pulumi.Resource, name: string, spec: WorkloadSpec, provider: pulumi.ProviderResource | undefined): Workload {
+  const opts = { parent, provider };
+  const selector = { "app.kubernetes.io/name": spec.appName, "app.kubernetes.io/instance": name };
+  const labels = {
+    ...selector,
+    "app.kubernetes.io/component": spec.component,
+    "app.kubernetes.io/part-of": "agentyard",
+    "app.kubernetes.io/managed-by": "pulumi",
+    ...spec.extraLabels,
+  };
+  const meta = (resourceName: string) => ({ name: resourceName, namespace: spec.namespace, labels });
+
+  const serviceAccount = new core.ServiceAccount(
+    `${name}-service-account`,
+    { metadata: { ...meta(spec.appName), annotations: spec.serviceAccountAnnotations }, automountServiceAccountToken: spec.automountToken },
+    opts,
+  );
+  const configMap = new core.ConfigMap(`${name}-config`, { metadata: meta(`${spec.appName}-config`), data: spec.config }, opts);
+  const secret = new core.Secret(`${name}-secrets`, { metadata: meta(`${spec.appName}-secrets`), type: "Opaque", stringData: spec.secrets }, opts);
+
+  const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: "http" }, timeoutSeconds: 3, ...extra });
+  const deployment = new apps.Deployment(
+    ...applyTransform(
+      spec.transform?.deployment,
+      `${name}-deployment`,
+      {
+        metadata: meta(spec.appName),
+        spec: {
+          replicas: spec.minReplicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: selector },
+          // Never below the wanted count during a rollout: new pods first, then old ones go.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+          template: {
+            metadata: {
+              labels,
+              // A changed setting or secret is a rollout, not a silent drift.
+              annotations: {
+                "agentyard.dev/config-hash": pulumi.output(spec.config).apply((c) => hashOf(c)),
+                "agentyard.dev/secrets-hash": pulumi.secret(pulumi.output(spec.secrets).apply((c) => hashOf(c))),
+              },
+            },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              automountServiceAccountToken: spec.automountToken,
+              securityContext: restrictedPodSecurity(spec.uid),
+              terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+              runtimeClassName: spec.runtimeClassName,
+              nodeSelector: spec.nodeSelector,
+              tolerations: spec.tolerations,
+              topologySpreadConstraints: [
+                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+              ],
+              containers: [
+                {
+                  name: spec.appName,
+                  image: spec.image,
+                  ports: [{ name: "http", containerPort: spec.port }],
+                  envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+                  env: spec.extraEnv,
+                  readinessProbe: probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
+                  livenessProbe: probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
+                  startupProbe: probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
+                  resources: {
+                    requests: { cpu: `${spec.cpuMillicores}m`, memory: `${spec.memoryMb}Mi` },
+                    limits: { cpu: `${spec.cpuMillicores * 2}m`, memory: `${spec.memoryMb}Mi` },
+                  },
+                  securityContext: restrictedContainerSecurity(),
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(spec.volumeMounts ?? [])],
+                },
+              ],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(spec.volumes ?? [])],
+            },
+          },
+        },
+      },
+      opts,
+    ),
+  );
+  const service = new core.Service(
+    `${name}-service`,
+    { metadata: { ...meta(spec.appName), labels: { ...labels, "agentyard.dev/scrape": "true" } }, spec: { selector, ports: [{ name: "http", port: spec.port, targetPort: "http" }] } },
+    opts,
+  );
+  const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
+    { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: spec.cpuTargetPercent } } },
+  ];
+  if (spec.memoryTargetPercent) metrics.push({ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: spec.memoryTargetPercent } } });
+  new autoscaling.HorizontalPodAutoscaler(
+    `${name}-autoscaler`,
+    {
+      metadata: meta(spec.appName),
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+        minReplicas: spec.minReplicas,
+        maxReplicas: spec.maxReplicas,
+        metrics,
+        // Up fast, down slowly: a burst of agent traffic should not flap the fleet.
+        behavior: {
+          scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
+          scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 20, periodSeconds: 60 }] },
+        },
+      },
+    },
+    opts,
+  );
+  new policy.PodDisruptionBudget(
+    `${name}-disruption-budget`,
+    { metadata: meta(spec.appName), spec: { selector: { matchLabels: selector }, ...(spec.minReplicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }) } },
+    opts,
+  );
+  return { deployment, service, serviceAccount, selector };
+}
+
+function hashOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+}
+
+/** A namespace that enforces the restricted Pod Security Standard. */
+export function restrictedNamespace(parent: pulumi.Resource, name: string, namespaceName: string, provider: pulumi.ProviderResource | undefined): core.Namespace {
+  return new core.Namespace(
+    name,
+    {
+      metadata: {
+        name: namespaceName,
+        labels: {
+          "app.kubernetes.io/part-of": "agentyard",
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    { parent, provider },
+  );
+}

@@ -1,0 +1,50 @@
+import { SECRET_MARK } from "../infra/plan/engine";
+import type { PlannedResource } from "../infra/plan/engine";
+
+/**
+ * Validates a planned Kubernetes object against the Kubernetes OpenAPI schema (npm
+ * `kubernetes-models`). Returns the kinds it has no model for (CRDs, Helm releases).
+ */
+const MODELS: Record<string, string> = {
+  "kubernetes:apps/v1:Deployment": "kubernetes-models/apps/v1/Deployment",
+  "kubernetes:apps/v1:StatefulSet": "kubernetes-models/apps/v1/StatefulSet",
+  "kubernetes:batch/v1:Job": "kubernetes-models/batch/v1/Job",
+  "kubernetes:core/v1:Namespace": "kubernetes-models/v1/Namespace",
+  "kubernetes:core/v1:ConfigMap": "kubernetes-models/v1/ConfigMap",
+  "kubernetes:core/v1:Secret": "kubernetes-models/v1/Secret",
+  "kubernetes:core/v1:Service": "kubernetes-models/v1/Service",
+  "kubernetes:core/v1:ServiceAccount": "kubernetes-models/v1/ServiceAccount",
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
+  "kubernetes:networking.k8s.io/v1:Ingress": "kubernetes-models/networking.k8s.io/v1/Ingress",
+  "kubernetes:policy/v1:PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget",
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
+  "kubernetes:node.k8s.io/v1:RuntimeClass": "kubernetes-models/node.k8s.io/v1/RuntimeClass",
+};
+
+export const UNVALIDATED_KUBERNETES_TYPES = new Set([
+  "kubernetes:helm.sh/v3:Release",
+  "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+  "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+  "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
+]);
+
+/** The object as the API server would get it: apiVersion and kind from the type; a secret map stands in as an empty map. */
+export function manifestOf(r: PlannedResource): Record<string, unknown> {
+  const [, group, kind] = r.type.split(":");
+  const apiVersion = group.startsWith("core/") ? group.slice(5) : group;
+  const inputs = { ...r.inputs };
+  for (const key of ["stringData", "data"]) if (inputs[key] === SECRET_MARK) inputs[key] = {};
+  return { apiVersion, kind, ...inputs };
+}
+
+export async function validateManifest(r: PlannedResource): Promise<void> {
+  const module = MODELS[r.type];
+  if (module === undefined) throw new Error(`no schema model for ${r.type}`);
+  const exports = (await import(module)) as Record<string, new (data: unknown) => { validate(): void }>;
+  const Model = exports[r.type.split(":")[2]];
+  new Model(manifestOf(r)).validate();
+}
+
+export function hasModel(type: string): boolean {
+  return type in MODELS;
+}
