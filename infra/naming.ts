@@ -113,6 +113,8 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:secretsmanager/secretVersion:SecretVersion",
   "aws:sns/topicPolicy:TopicPolicy",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+  "aws:appautoscaling/policy:Policy",
   "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
   "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:kms/alias:Alias",

@@ -5,6 +5,7 @@ import { DataTier } from "../components/data-tier";
 import { LoadBalancer } from "../components/load-balancer";
 import { MonitoringStack } from "../components/monitoring-stack";
 import { SandboxHost } from "../components/sandbox-host";
+import { EcsCluster } from "../infra/cluster/ecs";
 import { EksCluster } from "../infra/cluster/eks";
 import { Network } from "../infra/network/network";
 import { currentScope } from "../infra/naming";
@@ -41,7 +42,7 @@ export interface PlatformOutputs {
 /**
  * Composes the platform for one validated stack config: the network and cluster (AWS), the load
  * balancer, the data tier, the sandbox, the agent service (when an image is configured) and
- * monitoring. Workloads on `ecs` come with the ECS platform; there the stack has no compute yet.
+ * monitoring; on `ecs` the services run on Fargate.
  */
 export function definePlatform(config: StackConfig): PlatformOutputs {
   const { settings } = config;
@@ -101,13 +102,15 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
   });
   const monitoring = monitoringFor(config, data, cluster);
-  let sandbox: SandboxHost | undefined;
+  let sandbox: SandboxHost;
   let agents: AgentService | undefined;
   if (cluster) {
     sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
     agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace }, warnings);
   } else {
-    warnings.push("platform ecs: agent and sandbox services are not deployed yet (the ECS platform adds them)");
+    const ecsCluster = new EcsCluster("ecs", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
+    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, logRetentionDays: settings.logs.retentionDays });
+    agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace }, warnings);
   }
   for (const warning of warnings) pulumi.log.warn(warning);
   return {
@@ -122,15 +125,15 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     ...monitoringOutputs(monitoring),
     clusterName: cluster?.name,
     kubeconfigCommand: cluster ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}` : undefined,
-    sandboxUrl: sandbox?.url,
-    sandboxImage: sandbox?.image,
+    sandboxUrl: sandbox.url,
+    sandboxImage: sandbox.image,
     agentImage: agents?.image,
   };
 }
 
 function agentsFor(
   config: StackConfig,
-  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; namespace: string },
+  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string },
   warnings: string[],
 ): AgentService | undefined {
   const { image, ...settings } = config.settings.agents;
@@ -148,6 +151,8 @@ function agentsFor(
     loadBalancer: parts.lb,
     route: { priority: 100, pathPatterns: ["/*"] },
     cluster: parts.cluster,
+    ecsCluster: parts.ecsCluster,
+    logRetentionDays: config.settings.logs.retentionDays,
     namespace: parts.namespace,
   });
 }

@@ -20,6 +20,8 @@ const dev: EnvironmentSettings = {
     desiredNodes: 2,
     maxNodes: 3,
     capacityType: "SPOT",
+    fargateSpotPercent: 100,
+    ecsExec: false,
     adminRoleArns: [],
   },
   database: {
@@ -75,7 +77,7 @@ const staging: EnvironmentSettings = {
   ...dev,
   network: { cidr: "10.30.0.0/16", azCount: 3, natGateways: "perAz", interfaceEndpoints: true, flowLogs: true },
   logs: { retentionDays: 30 },
-  cluster: { ...dev.cluster, nodeInstanceTypes: ["m6i.large"], minNodes: 3, desiredNodes: 3, maxNodes: 6, capacityType: "ON_DEMAND" },
+  cluster: { ...dev.cluster, nodeInstanceTypes: ["m6i.large"], minNodes: 3, desiredNodes: 3, maxNodes: 6, capacityType: "ON_DEMAND", fargateSpotPercent: 50 },
   database: {
     ...dev.database,
     instanceClass: "db.t4g.medium",
@@ -97,7 +99,7 @@ const prod: EnvironmentSettings = {
   deletionProtection: true,
   network: { cidr: "10.40.0.0/16", azCount: 3, natGateways: "perAz", interfaceEndpoints: true, flowLogs: true },
   logs: { retentionDays: 365 },
-  cluster: { ...staging.cluster, minNodes: 3, desiredNodes: 4, maxNodes: 12 },
+  cluster: { ...staging.cluster, minNodes: 3, desiredNodes: 4, maxNodes: 12, fargateSpotPercent: 0 },
   database: {
     ...staging.database,
     instanceClass: "db.r6g.large",

@@ -79,7 +79,7 @@ describe("npm run plan", () => {
   it("exits non-zero for a stack that does not exist, listing those that do", () => {
     const run = plan(["nope"]);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /No stack "nope".*\(stacks: dev, local, prod, staging\)/);
+    assert.match(run.stderr, /No stack "nope".*\(stacks: dev, local, prod, prod-ecs, staging\)/);
   });
 
   it("registers no resource at all when config is invalid", async () => {
@@ -108,7 +108,7 @@ describe("npm run plan", () => {
   });
 
   it("plans every shipped stack", async () => {
-    assert.deepEqual(listStacks(), ["dev", "local", "prod", "staging"]);
+    assert.deepEqual(listStacks(), ["dev", "local", "prod", "prod-ecs", "staging"]);
     for (const stack of listStacks()) await planStack(stack);
   });
 });

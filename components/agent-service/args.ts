@@ -3,6 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type EnvironmentSettings, type Platform, type PresetName, agentsSection } from "../../infra/config/schema";
 import { zodProblems } from "../../infra/config/zod-problems";
+import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
@@ -14,7 +15,7 @@ export type AgentSettings = EnvironmentSettings["agents"];
 
 export interface AgentServiceArgs {
   /**
-   * Where it renders: a hardened Deployment on `eks` and `kubernetes` (`ecs` comes with the ECS platform).
+   * Where it renders: a hardened Deployment on `eks` and `kubernetes`, a Fargate service on `ecs`.
    * @example
    * ```ts
    * { platform: "eks" }
@@ -116,6 +117,41 @@ export interface AgentServiceArgs {
    */
   cluster?: EksCluster;
   /**
+   * The ECS cluster (platform `ecs`).
+   * @example
+   * ```ts
+   * { ecsCluster }
+   * ```
+   */
+  ecsCluster?: EcsCluster;
+  /**
+   * Run the task on ARM64 (Graviton: about 20 % cheaper on Fargate) when the image is built for it (platform `ecs`).
+   * @default false
+   * @example
+   * ```ts
+   * { arm64: true }
+   * ```
+   */
+  arm64?: boolean;
+  /**
+   * The container health check (platform `ecs`); the image must have the command.
+   * @default ["CMD-SHELL", "curl -fsS http://127.0.0.1:<port>/health || exit 1"]
+   * @example
+   * ```ts
+   * { healthCheckCommand: ["CMD", "/app/healthcheck"] }
+   * ```
+   */
+  healthCheckCommand?: string[];
+  /**
+   * Days the task logs are kept (platform `ecs`).
+   * @default 30
+   * @example
+   * ```ts
+   * { logRetentionDays: 90 }
+   * ```
+   */
+  logRetentionDays?: number;
+  /**
    * Kubernetes provider (platform `kubernetes`).
    * @default the ambient kubeconfig
    * @example
@@ -155,10 +191,10 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 export function normalizeAgentArgs(name: string, args: AgentServiceArgs): NormalizedAgentArgs {
   const subject = `AgentService "${name}"`;
-  if (args.platform === "ecs") throw new Error(`${subject}: platform ecs is not supported yet (the ECS platform adds it); use eks or kubernetes`);
+  if (args.platform === "ecs" && args.ecsCluster === undefined) throw new Error(`${subject}: on ecs it needs ecsCluster`);
   if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
   if ((args.image === undefined) === (args.build === undefined)) throw new Error(`${subject}: give exactly one of image and build`);
-  if (args.build && args.platform !== "eks") throw new Error(`${subject}: build needs a registry (eks); on kubernetes give an image built locally`);
+  if (args.build && args.platform === "kubernetes") throw new Error(`${subject}: build needs a registry (eks, ecs); on kubernetes give an image built locally`);
   if ((args.loadBalancer === undefined) !== (args.route === undefined)) throw new Error(`${subject}: loadBalancer and route go together`);
   const settings = { ...PRESETS[args.preset ?? "prod"].agents, ...args.settings };
   const parsed = agentsSection.safeParse(settings);

@@ -1,118 +1,51 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as iam from "@pulumi/aws/iam";
-import * as vpc from "@pulumi/aws/vpc";
-import * as apiextensions from "@pulumi/kubernetes/apiextensions";
-import { serviceAccountRole } from "../../infra/cluster/irsa";
 import { ContainerImage } from "../../infra/images/image";
-import { createWorkload, restrictedNamespace } from "../../infra/kubernetes/workload";
-import { currentScope, standardTags } from "../../infra/naming";
-import { SANDBOX_CLIENT_LABEL } from "../sandbox-host";
 import { type AgentServiceArgs, normalizeAgentArgs } from "./args";
-import { resolveSecret } from "./secrets";
+import { createEcsAgent } from "./ecs";
+import { createKubernetesAgent } from "./kubernetes";
 
 export type { AgentServiceArgs } from "./args";
 
 /**
- * An agent HTTP service: a hardened Deployment (rolling updates with no capacity dip, HPA on CPU
- * and memory with slow scale-down, PDB, spread over zones and nodes, probes, limits, non-root and
- * read-only), its own service account (an IAM role through IRSA on `eks`), settings in a
- * ConfigMap, secrets and the data tier's credentials in a Secret, scraped by Prometheus, and
- * attached to the load balancer by route.
+ * An agent HTTP service. On `eks` and `kubernetes`: a hardened Deployment (rolling updates with no
+ * capacity dip, HPA on CPU and memory with slow scale-down, PDB, spread over zones and nodes,
+ * probes, limits, non-root and read-only), its own service account (an IAM role through IRSA on
+ * `eks`), settings in a ConfigMap, secrets and the data tier's credentials in a Secret, scraped by
+ * Prometheus, attached to the load balancer by route. On `ecs`: a Fargate service behind the ALB
+ * with its own security group and roles, secrets injected from Secrets Manager.
  */
 export class AgentService extends pulumi.ComponentResource {
-  readonly namespace: pulumi.Output<string>;
-  /** In-cluster URL. */
+  readonly namespace: pulumi.Output<string> | undefined;
+  /** In-cluster (or Cloud Map) URL. */
   readonly url: pulumi.Output<string>;
   readonly image: pulumi.Output<string>;
+  /** The service's own IAM role (IRSA on `eks`, the task role on `ecs`). */
   readonly roleArn: pulumi.Output<string> | undefined;
+  /** The service's security group (`ecs`). */
+  readonly securityGroupId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: AgentServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = normalizeAgentArgs(name, args);
     super("agentyard:components:AgentService", name, {}, opts);
-    const s = cfg.settings;
-    const provider = args.cluster?.provider ?? args.provider;
-    const scope = currentScope();
-    const namespaceName = args.namespace ?? `${scope.project}-${scope.stack}-agents`.slice(0, 63);
-    const namespace = args.createNamespace === false ? pulumi.output(namespaceName) : restrictedNamespace(this, `${name}-namespace`, namespaceName, provider).metadata.name;
-
     const image = args.image
       ? pulumi.output(args.image)
       : new ContainerImage(`${name}-image`, { context: args.build?.context ?? ".", dockerfile: args.build?.dockerfile, component: "agents" }, { parent: this }).imageRef;
 
-    const config: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), ...args.dataTier?.connection.env, ...args.env };
-    const secrets: Record<string, pulumi.Input<string>> = {};
-    for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) secrets[key] = resolveSecret(this, ref);
-    if (args.sandbox) {
-      config.SANDBOX_URL = args.sandbox.url;
-      config.SANDBOX_MCP_URL = pulumi.interpolate`${args.sandbox.url}/mcp`;
-      secrets.SANDBOX_TOKEN = args.sandbox.authToken;
+
+    if (cfg.platform === "ecs") {
+      const made = createEcsAgent(this, name, cfg, args, image);
+      this.namespace = undefined;
+      this.url = made.url;
+      this.roleArn = made.roleArn;
+      this.securityGroupId = made.securityGroupId;
+    } else {
+      const made = createKubernetesAgent(this, name, cfg, args, image);
+      this.namespace = made.namespace;
+      this.url = made.url;
+      this.roleArn = made.roleArn;
+      this.securityGroupId = undefined;
     }
-
-    let roleArn: pulumi.Output<string> | undefined;
-    if (args.cluster) {
-      const role = serviceAccountRole(this, `${name}-role`, args.cluster.oidc, { namespace, name }, "agents", `agent-${name}`);
-      if (args.iamStatements?.length) {
-        new iam.RolePolicy(`${name}-policy`, { role: role.name, policy: pulumi.output({ Version: "2012-10-17", Statement: args.iamStatements }).apply((p) => JSON.stringify(p)) }, { parent: this });
-      }
-      roleArn = role.arn;
-    }
-
-    const workload = createWorkload(
-      this,
-      name,
-      {
-        namespace,
-        appName: name,
-        component: "agent",
-        image,
-        port: cfg.port,
-        uid: 10001,
-        cpuMillicores: s.cpu,
-        memoryMb: s.memoryMb,
-        minReplicas: s.minReplicas,
-        maxReplicas: s.maxReplicas,
-        config,
-        secrets,
-        extraLabels: args.sandbox ? { ...SANDBOX_CLIENT_LABEL } : undefined,
-        serviceAccountAnnotations: roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : undefined,
-        // IRSA needs no mounted API token: the EKS webhook projects its own web-identity token.
-        automountToken: false,
-        terminationGracePeriodSeconds: 60,
-        cpuTargetPercent: 70,
-        memoryTargetPercent: 80,
-        transform: args.transform,
-      },
-      provider,
-    );
-
-    if (args.loadBalancer && args.route) {
-      const attached = args.loadBalancer.attach(name, { port: cfg.port, healthCheckPath: "/ready", serviceName: name, ...args.route });
-      if (attached.targetGroupArn && args.cluster) {
-        // Pods register into the ALB's target group through the controller; the ALB reaches them on the cluster security group.
-        new apiextensions.CustomResource(
-          `${name}-target-group-binding`,
-          {
-            apiVersion: "elbv2.k8s.aws/v1beta1",
-            kind: "TargetGroupBinding",
-            metadata: { name, namespace },
-            spec: { serviceRef: { name: workload.service.metadata.name, port: cfg.port }, targetGroupARN: attached.targetGroupArn, targetType: "ip" },
-          },
-          { parent: this, provider, dependsOn: args.cluster.addons },
-        );
-        if (args.loadBalancer.securityGroupId) {
-          new vpc.SecurityGroupIngressRule(
-            `${name}-from-load-balancer`,
-            { securityGroupId: args.cluster.nodeSecurityGroupId, referencedSecurityGroupId: args.loadBalancer.securityGroupId, ipProtocol: "tcp", fromPort: cfg.port, toPort: cfg.port, description: `ALB to ${name}`, tags: standardTags("agents") },
-            { parent: this },
-          );
-        }
-      }
-    }
-
-    this.namespace = namespace;
-    this.url = pulumi.interpolate`http://${name}.${namespace}.svc.cluster.local:${cfg.port}`;
     this.image = image;
-    this.roleArn = roleArn;
     this.registerOutputs({ url: this.url, image: this.image, roleArn: this.roleArn });
   }
 }

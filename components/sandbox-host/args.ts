@@ -3,6 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type EnvironmentSettings, type Platform, type PresetName, sandboxSection } from "../../infra/config/schema";
 import { zodProblems } from "../../infra/config/zod-problems";
+import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
@@ -11,7 +12,7 @@ export type SandboxSettings = EnvironmentSettings["sandbox"];
 
 export interface SandboxHostArgs {
   /**
-   * Where it renders: a hardened Deployment on `eks` and `kubernetes` (`ecs` comes with the ECS platform).
+   * Where it renders: a hardened Deployment on `eks` and `kubernetes`, a Fargate service on `ecs`.
    * @example
    * ```ts
    * { platform: "eks" }
@@ -44,6 +45,23 @@ export interface SandboxHostArgs {
    * ```
    */
   cluster?: EksCluster;
+  /**
+   * The ECS cluster (platform `ecs`).
+   * @example
+   * ```ts
+   * { ecsCluster }
+   * ```
+   */
+  ecsCluster?: EcsCluster;
+  /**
+   * Days the task logs are kept (platform `ecs`).
+   * @default the preset's `logs.retentionDays`
+   * @example
+   * ```ts
+   * { logRetentionDays: 30 }
+   * ```
+   */
+  logRetentionDays?: number;
   /**
    * Kubernetes provider (platform `kubernetes`).
    * @default the ambient kubeconfig
@@ -92,11 +110,12 @@ export interface SandboxHostArgs {
 export interface NormalizedSandboxArgs {
   readonly platform: Platform;
   readonly settings: SandboxSettings;
+  readonly logRetentionDays: number;
 }
 
 export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): NormalizedSandboxArgs {
   const subject = `SandboxHost "${name}"`;
-  if (args.platform === "ecs") throw new Error(`${subject}: platform ecs is not supported yet (the ECS platform adds it); use eks or kubernetes`);
+  if (args.platform === "ecs" && args.ecsCluster === undefined) throw new Error(`${subject}: on ecs it needs ecsCluster`);
   if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
   const settings = { ...PRESETS[args.preset ?? "prod"].sandbox, ...args.settings };
   const parsed = sandboxSection.safeParse(settings);
@@ -105,7 +124,7 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   const problems = [];
   if (s.minReplicas > s.maxReplicas) problems.push({ key: "settings.minReplicas", got: s.minReplicas, expected: `at most settings.maxReplicas (${s.maxReplicas})` });
   if (s.executionMemoryMb > s.memoryMb) problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at most settings.memoryMb (${s.memoryMb}), the pod's limit` });
-  if (s.gvisor && args.platform === "kubernetes") problems.push({ key: "settings.gvisor", got: true, expected: "false on kubernetes (the gVisor node group is made on eks)" });
+  if (s.gvisor && args.platform !== "eks") problems.push({ key: "settings.gvisor", got: true, expected: `false on ${args.platform} (the gVisor node group is made on eks; Fargate isolates each task in its own microVM)` });
   if (problems.length) throw new ConfigError(subject, problems);
-  return { platform: args.platform, settings: s };
+  return { platform: args.platform, settings: s, logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
 }

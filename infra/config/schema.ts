@@ -68,6 +68,10 @@ export const clusterSection = z.strictObject({
   desiredNodes: integer(1, 100),
   maxNodes: integer(1, 100),
   capacityType: oneOf(["ON_DEMAND", "SPOT"] as const),
+  /** ECS: share of tasks on FARGATE_SPOT, in percent (the rest on FARGATE). */
+  fargateSpotPercent: integer(0, 100),
+  /** ECS: allow `aws ecs execute-command` into tasks (off: no shell into production). */
+  ecsExec: flag(),
   /** IAM roles given cluster-admin through EKS access entries (the deployer gets it as creator). */
   adminRoleArns: listOf(text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN"), 20, "IAM role ARNs"),
 });

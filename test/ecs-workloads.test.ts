@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { requestCountLabel } from "../components/agent-service/ecs";
+import { capacityStrategy } from "../infra/cluster/ecs";
+import { fargateSize } from "../infra/cluster/fargate";
+import type { PlannedResource } from "../infra/plan/engine";
+import { type ResourceGraph, planStack } from "./harness";
+import { mandatory, runPolicies } from "./policy-harness";
+
+const AGENT_IMAGE = { "agentyard:agents": { image: "ghcr.io/acme/agent:1.0.0" } };
+
+interface ContainerDefinition {
+  name: string;
+  user: string;
+  readonlyRootFilesystem: boolean;
+  linuxParameters: { initProcessEnabled: boolean; capabilities: { drop: string[] } };
+  portMappings: Array<{ containerPort: number }>;
+  environment: Array<{ name: string; value: string }>;
+  secrets: Array<{ name: string; valueFrom: string }>;
+  healthCheck: { command: string[] };
+  logConfiguration: { logDriver: string; options: Record<string, string> };
+  mountPoints: Array<{ containerPath: string }>;
+}
+const containers = (task: PlannedResource) => JSON.parse(String(task.inputs.containerDefinitions)) as ContainerDefinition[];
+
+describe("the prod-ecs stack, with an agent image", () => {
+  let graph: ResourceGraph;
+  before(async () => {
+    graph = await planStack("prod-ecs", { override: AGENT_IMAGE });
+  });
+
+  it("has an ECS cluster with Container Insights, FARGATE and FARGATE_SPOT, and a Cloud Map namespace", () => {
+    assert.deepEqual(graph.get("aws:ecs/cluster:Cluster", "ecs-cluster").inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
+    const capacity = graph.get("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "ecs-capacity");
+    assert.deepEqual(capacity.inputs.capacityProviders, ["FARGATE", "FARGATE_SPOT"]);
+    assert.deepEqual(capacity.inputs.defaultCapacityProviderStrategies, [{ capacityProvider: "FARGATE", weight: 1 }], "prod: no spot");
+    assert.ok(graph.get("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace", "ecs-namespace"));
+  });
+
+  it("defines tasks that run non-root on a read-only root with init, health checks and logs kept by retention", () => {
+    for (const name of ["agents-task", "sandbox-task"]) {
+      const task = graph.get("aws:ecs/taskDefinition:TaskDefinition", name);
+      assert.equal(task.inputs.networkMode, "awsvpc");
+      assert.deepEqual(task.inputs.requiresCompatibilities, ["FARGATE"]);
+      const [c] = containers(task);
+      assert.equal(c.user, "10001:10001");
+      assert.equal(c.readonlyRootFilesystem, true);
+      assert.equal(c.linuxParameters.initProcessEnabled, true);
+      assert.deepEqual(c.linuxParameters.capabilities.drop, ["ALL"]);
+      assert.deepEqual(c.portMappings.map((p) => p.containerPort), [8080]);
+      assert.ok(c.healthCheck.command.join(" ").includes("/health"));
+      assert.equal(c.logConfiguration.logDriver, "awslogs");
+      assert.equal(c.logConfiguration.options["awslogs-region"], "us-east-1");
+    }
+    for (const group of graph.ofType("aws:cloudwatch/logGroup:LogGroup").filter((g) => /^(agents|sandbox)-logs$/.test(g.name))) assert.equal(group.inputs.retentionInDays, 365);
+  });
+
+  it("injects credentials through `secrets` by ARN, never as plain environment", () => {
+    const [c] = containers(graph.get("aws:ecs/taskDefinition:TaskDefinition", "agents-task"));
+    const secrets = Object.fromEntries(c.secrets.map((s) => [s.name, s.valueFrom]));
+    assert.match(secrets.DATABASE_URL, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:agentyard-prod-ecs-db-app-[0-9a-f]+:url::$/);
+    assert.match(secrets.REDIS_URL, /:url::$/);
+    assert.match(secrets.SANDBOX_TOKEN, /secret:agentyard-prod-ecs-sandbox-token/);
+    for (const e of c.environment) assert.doesNotMatch(e.name, /PASSWORD|TOKEN|SECRET|DATABASE_URL|REDIS_URL/);
+    assert.ok(c.environment.some((e) => e.name === "DATABASE_HOST"));
+    const [sandbox] = containers(graph.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task"));
+    assert.deepEqual(sandbox.secrets.map((s) => s.name), ["SANDBOX_AUTH_TOKEN"]);
+    assert.deepEqual(sandbox.mountPoints.map((m) => m.containerPath), ["/sandbox"]);
+  });
+
+  it("lets each execution role read exactly its task's secrets", () => {
+    const policy = JSON.parse(String(graph.get("aws:iam/rolePolicy:RolePolicy", "agents-execution-secrets").inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
+    const [read, decrypt] = policy.Statement;
+    assert.deepEqual(read.Action, ["secretsmanager:GetSecretValue"]);
+    assert.equal(read.Resource.length, 3, "the app secret, the cache secret and the sandbox token");
+    assert.deepEqual(decrypt.Action, ["kms:Decrypt"]);
+  });
+
+  it("runs services in private subnets without public IPs, with rollback on failure and no capacity dip", () => {
+    for (const name of ["agents-service", "sandbox-service"]) {
+      const service = graph.get("aws:ecs/service:Service", name);
+      const network = service.inputs.networkConfiguration as { assignPublicIp: boolean; subnets: string[] };
+      assert.equal(network.assignPublicIp, false);
+      assert.equal(network.subnets.length, 3);
+      assert.deepEqual(service.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+      assert.equal(service.inputs.deploymentMinimumHealthyPercent, 100);
+      assert.equal(service.inputs.enableExecuteCommand, false);
+    }
+    const agents = graph.get("aws:ecs/service:Service", "agents-service");
+    assert.match(JSON.stringify(agents.inputs.loadBalancers), /targetgroup\/agentyard-prod-ecs-agents/);
+  });
+
+  it("scales agents from 3 to 20 on CPU, memory and requests per target", () => {
+    const target = graph.get("aws:appautoscaling/target:Target", "agents-scaling");
+    assert.deepEqual([target.inputs.minCapacity, target.inputs.maxCapacity], [3, 20]);
+    const policies = graph.ofType("aws:appautoscaling/policy:Policy").filter((p) => p.name.startsWith("agents-scale-"));
+    const metrics = policies.map((p) => (p.inputs.targetTrackingScalingPolicyConfiguration as { predefinedMetricSpecification: { predefinedMetricType: string } }).predefinedMetricSpecification.predefinedMetricType);
+    assert.deepEqual(metrics.sort(), ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]);
+  });
+
+  it("admits callers to the sandbox only from the agents' security group, and lets nothing else in", () => {
+    const sandboxSg = graph.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg");
+    const inbound = graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
+    assert.equal(inbound.length, 1);
+    assert.equal(inbound[0].inputs.referencedSecurityGroupId, graph.get("aws:ec2/securityGroup:SecurityGroup", "agents-sg").id);
+    assert.equal(inbound[0].inputs.fromPort, 8080);
+    const outbound = graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
+    assert.deepEqual(outbound.map((r) => r.inputs.fromPort), [443], "only HTTPS for image pulls and logs, nothing allow-listed in prod");
+  });
+
+  it("passes the policy pack with no mandatory violation", async () => {
+    assert.deepEqual(mandatory(await runPolicies(graph.resources)), []);
+  });
+
+  it("turns ECS Exec on only when config says so", async () => {
+    const on = await planStack("prod-ecs", { override: { ...AGENT_IMAGE, "agentyard:cluster": { ecsExec: true } } });
+    assert.equal(on.get("aws:ecs/service:Service", "agents-service").inputs.enableExecuteCommand, true);
+    assert.match(String(on.get("aws:iam/rolePolicy:RolePolicy", "agents-task-policy").inputs.policy), /ssmmessages:CreateControlChannel/);
+  });
+});
+
+describe("Fargate sizing and capacity", () => {
+  it("rounds a preset's CPU and memory up to a size Fargate accepts", () => {
+    assert.deepEqual(fargateSize(250, 512), { cpu: 256, memory: 512 });
+    assert.deepEqual(fargateSize(500, 1024), { cpu: 512, memory: 1024 });
+    assert.deepEqual(fargateSize(1000, 2048), { cpu: 1024, memory: 2048 });
+    assert.deepEqual(fargateSize(250, 3000), { cpu: 512, memory: 3072 });
+    assert.deepEqual(fargateSize(1000, 512), { cpu: 1024, memory: 2048 });
+  });
+
+  it("splits tasks between FARGATE and FARGATE_SPOT by the preset's share, keeping one on-demand task", () => {
+    assert.deepEqual(capacityStrategy(100), [{ capacityProvider: "FARGATE_SPOT", weight: 1 }]);
+    assert.deepEqual(capacityStrategy(50), [
+      { capacityProvider: "FARGATE", weight: 50, base: 1 },
+      { capacityProvider: "FARGATE_SPOT", weight: 50 },
+    ]);
+  });
+
+  it("names the ALB request-count dimension as CloudWatch does", () => {
+    assert.equal(
+      requestCountLabel("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/prod/50dc6c495c0c9188", "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/agents/73e2d6bc24d8a067"),
+      "app/prod/50dc6c495c0c9188/targetgroup/agents/73e2d6bc24d8a067",
+    );
+  });
+});
