@@ -1,17 +1,21 @@
-// `npm run plan -- <stack> [--json] [--preview]`: the stack's program evaluated offline under the
-// mock engine (no Pulumi CLI, no credentials), printed as a resource tree or as one JSON object.
+// `npm run plan -- <stack> [--json] [--preview] [--cost]`: the stack's program evaluated offline
+// under the mock engine (no Pulumi CLI, no credentials), printed as a resource tree or as one JSON
+// object; `--cost` adds the monthly estimate from the price table in infra/cost.
+import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
+import { estimateCost } from "../infra/cost/estimate";
+import { costText } from "../infra/cost/render";
 import { evaluate } from "../infra/plan/engine";
 import { planJson, planTree } from "../infra/plan/render";
 import { StackFileError, readStackFile } from "../infra/plan/stack-file";
 import { program } from "../stacks/program";
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--preview]";
+const USAGE = "usage: npm run plan -- <stack> [--json] [--preview] [--cost]";
 
 async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const positional = argv.filter((a) => !a.startsWith("--"));
-  const unknown = [...flags].filter((f) => !["--json", "--preview"].includes(f));
+  const unknown = [...flags].filter((f) => !["--json", "--preview", "--cost"].includes(f));
   if (positional.length !== 1 || unknown.length > 0) {
     console.error(unknown.length ? `unknown option ${unknown.join(", ")}\n${USAGE}` : USAGE);
     return 2;
@@ -20,14 +24,23 @@ async function main(argv: string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const { resources, result } = await evaluate(program, { ...file, preview: flags.has("--preview") });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const cost = flags.has("--cost") ? estimateFor(file, resources) : undefined;
   if (flags.has("--json")) {
-    process.stdout.write(`${JSON.stringify(planJson(file.stack, resources), null, 2)}\n`);
+    // The cost is a key of its own, present only with --cost: the plan's shape is unchanged without it.
+    process.stdout.write(`${JSON.stringify(cost ? { ...planJson(file.stack, resources), cost } : planJson(file.stack, resources), null, 2)}\n`);
   } else {
     const where = result.region ? `, region ${result.region}` : "";
     const header = `Plan of stack ${file.stack} (platform ${result.platform}, preset ${result.preset}${where}): ${resources.length} resources, evaluated in ${ms.toFixed(0)} ms`;
     process.stdout.write(`${planTree(header, resources)}\n`);
+    if (cost) process.stdout.write(`\n${costText(cost)}\n`);
   }
   return 0;
+}
+
+function estimateFor(file: ReturnType<typeof readStackFile>, resources: Parameters<typeof estimateCost>[0]) {
+  const config = parseStackConfig(file.config, { project: file.project, stack: file.stack });
+  // A stack with no AWS region (kubernetes) has no AWS bill; its estimate is empty, not invented.
+  return estimateCost(resources, config.region ?? "us-east-1", config.settings.cost);
 }
 
 main(process.argv.slice(2)).then(

@@ -75,7 +75,7 @@ describe("stack config", () => {
     ["a database class as an EC2 node type", { "agentyard:cluster": { nodeInstanceTypes: ["db.m6i.large"] } }, 'agentyard:cluster.nodeInstanceTypes.0: got "db.m6i.large", expected an EC2 instance type'],
     ["a log retention CloudWatch refuses", { "agentyard:logs": { retentionDays: 10 } }, "agentyard:logs.retentionDays: got 10, expected a CloudWatch retention in days: one of 1, 3, 5, 7, 14,"],
     ["a non-boolean flag", { "agentyard:network": { flowLogs: "yes" } }, 'agentyard:network.flowLogs: got "yes", expected true or false'],
-    ["a NAT mode that does not exist", { "agentyard:network": { natGateways: "some" } }, 'agentyard:network.natGateways: got "some", expected one of perAz, single, none'],
+    ["a NAT mode that does not exist", { "agentyard:network": { natGateways: "some" } }, 'agentyard:network.natGateways: got "some", expected one of perAz, single, instance, none'],
     ["a minimum above the maximum", { "agentyard:agents": { minReplicas: 30 } }, "agentyard:agents.minReplicas: got 30, expected at most agents.maxReplicas (20)"],
     ["Multi-AZ cache without a replica", { "agentyard:cache": { replicas: 0 } }, "agentyard:cache.multiAz: got true, expected false while cache.replicas is 0"],
     ["a missing AWS region on eks", { "aws:region": undefined }, "aws:region: got nothing, expected an AWS region such as us-east-1"],

@@ -123,12 +123,19 @@ describe("Network on the dev stack", () => {
     graph = await planStack("dev").then((g) => g.within("agentyard:infra:Network"));
   });
 
-  it("spans 2 AZs with a single NAT gateway that every private subnet routes through", () => {
+  it("spans 2 AZs with one NAT instance (no NAT gateway) that every private subnet routes through", () => {
     assert.equal(tier(graph, "private").length, 2);
-    assert.equal(graph.ofType(T.nat).length, 1);
-    const nats = tier(graph, "private").map((s) => defaultRouteOf(graph, mockIdOf(graph, s.urn))?.inputs.natGatewayId);
-    assert.equal(new Set(nats).size, 1);
-    assert.match(String(nats[0]), /^nat-/);
+    assert.equal(graph.ofType(T.nat).length, 0);
+    const instance = graph.get("aws:ec2/instance:Instance", "network-nat-instance");
+    assert.equal(instance.inputs.instanceType, "t4g.nano");
+    assert.equal(instance.inputs.sourceDestCheck, false);
+    assert.deepEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required" });
+    assert.equal((instance.inputs.rootBlockDevice as { encrypted: boolean }).encrypted, true);
+    const targets = tier(graph, "private").map((s) => defaultRouteOf(graph, mockIdOf(graph, s.urn))?.inputs.networkInterfaceId);
+    assert.equal(new Set(targets).size, 1);
+    assert.ok(targets[0], "routes through the instance's network interface");
+    const ingress = graph.get("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "network-nat-instance-from-vpc");
+    assert.equal(ingress.inputs.cidrIpv4, "10.20.0.0/16", "only the VPC may use it");
   });
 
   it("skips the interface endpoints but keeps the free S3 gateway endpoint", () => {

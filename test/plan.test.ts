@@ -39,9 +39,10 @@ describe("npm run plan", () => {
     for (const r of json.resources) assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type", "urn"]);
   });
 
-  it("lists one NAT gateway for dev", () => {
+  it("lists a NAT instance and no NAT gateway for dev", () => {
     const json = planJsonOf("dev");
-    assert.equal(json.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length, 1);
+    assert.equal(json.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length, 0);
+    assert.equal(json.resources.filter((r) => r.type === "aws:ec2/instance:Instance").length, 1);
   });
 
   it("is deterministic: the same config gives the same plan, byte for byte", () => {
@@ -56,7 +57,7 @@ describe("npm run plan", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Plan of stack dev \(platform eks, preset dev, region us-east-1\): \d+ resources/);
     assert.match(run.stdout, /\n\+ agentyard:infra:Network {2}network\n {2}- aws:/);
-    assert.match(run.stdout, /aws:ec2\/natGateway:NatGateway +1\n/);
+    assert.match(run.stdout, /aws:ec2\/instance:Instance +1\n/);
   });
 
   it("works through npm, with nothing but the JSON on stdout", () => {
@@ -79,7 +80,7 @@ describe("npm run plan", () => {
   it("exits non-zero for a stack that does not exist, listing those that do", () => {
     const run = plan(["nope"]);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /No stack "nope".*\(stacks: dev, local, prod, prod-ecs, staging\)/);
+    assert.match(run.stderr, /No stack "nope".*\(stacks: dev, dev-ecs, local, prod, prod-ecs, staging\)/);
   });
 
   it("registers no resource at all when config is invalid", async () => {
@@ -108,7 +109,7 @@ describe("npm run plan", () => {
   });
 
   it("plans every shipped stack", async () => {
-    assert.deepEqual(listStacks(), ["dev", "local", "prod", "prod-ecs", "staging"]);
+    assert.deepEqual(listStacks(), ["dev", "dev-ecs", "local", "prod", "prod-ecs", "staging"]);
     for (const stack of listStacks()) await planStack(stack);
   });
 });

@@ -125,8 +125,8 @@ export interface AgentServiceArgs {
    */
   ecsCluster?: EcsCluster;
   /**
-   * Run the task on ARM64 (Graviton: about 20 % cheaper on Fargate) when the image is built for it (platform `ecs`).
-   * @default false
+   * Run the task on ARM64 (Graviton: about 20 % cheaper on Fargate); the image must be built for it (platform `ecs`).
+   * @default the cluster's `architecture`
    * @example
    * ```ts
    * { arm64: true }

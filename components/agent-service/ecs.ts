@@ -90,7 +90,7 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
     taskRoleStatements: args.iamStatements,
     securityGroupId: securityGroup.id,
     healthCheckCommand: args.healthCheckCommand ?? ["CMD-SHELL", `curl -fsS http://127.0.0.1:${cfg.port}/health || exit 1`],
-    arm64: args.arm64 ?? false,
+    arm64: args.arm64 ?? cluster.settings.architecture === "arm64",
     scratchPaths: ["/tmp"],
     targetGroupArn,
     requestCountResourceLabel: requestLabel,

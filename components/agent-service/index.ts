@@ -29,7 +29,11 @@ export class AgentService extends pulumi.ComponentResource {
     super("agentyard:components:AgentService", name, {}, opts);
     const image = args.image
       ? pulumi.output(args.image)
-      : new ContainerImage(`${name}-image`, { context: args.build?.context ?? ".", dockerfile: args.build?.dockerfile, component: "agents" }, { parent: this }).imageRef;
+      : new ContainerImage(
+          `${name}-image`,
+          { context: args.build?.context ?? ".", dockerfile: args.build?.dockerfile, component: "agents", platform: (args.cluster?.arm64 ?? args.ecsCluster?.settings.architecture === "arm64") ? "linux/arm64" : "linux/amd64" },
+          { parent: this },
+        ).imageRef;
 
 
     if (cfg.platform === "ecs") {

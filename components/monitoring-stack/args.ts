@@ -44,6 +44,15 @@ export interface MonitoringStackArgs {
    */
   storageGb?: number;
   /**
+   * On `ecs`: Amazon Managed Service for Prometheus with the rules; off, Container Insights only.
+   * @default the preset's (dev false, staging and prod true)
+   * @example
+   * ```ts
+   * { managedPrometheus: true }
+   * ```
+   */
+  managedPrometheus?: boolean;
+  /**
    * Send alerts to the receiver (and, on AWS, to the SNS topic); off, they show in Alertmanager only.
    * @default the preset's (dev false, staging and prod true)
    * @example
@@ -140,6 +149,7 @@ export interface NormalizedMonitoringArgs {
   readonly retentionHours: number;
   readonly storageGb: number;
   readonly alertsRouted: boolean;
+  readonly managedPrometheus: boolean;
   readonly chartVersion: string;
   readonly logRetentionDays: number;
 }
@@ -149,7 +159,7 @@ export const DEFAULT_CHART_VERSION = "81.6.2";
 export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs): NormalizedMonitoringArgs {
   const preset = PRESETS[args.preset ?? "prod"];
   const given = Object.fromEntries(
-    Object.entries({ retentionHours: args.retentionHours, storageGb: args.storageGb, alertsRouted: args.alertsRouted }).filter(([, v]) => v !== undefined),
+    Object.entries({ retentionHours: args.retentionHours, storageGb: args.storageGb, alertsRouted: args.alertsRouted, managedPrometheus: args.managedPrometheus }).filter(([, v]) => v !== undefined),
   );
   const settings = { ...preset.monitoring, ...given };
   const parsed = monitoringSection.safeParse(settings);

@@ -152,7 +152,7 @@ export interface ManagedPrometheus {
  * On ECS: Amazon Managed Service for Prometheus with our rules uploaded and its Alertmanager
  * routed to the SNS topic. Collectors (an ADOT sidecar per task) remote-write to it.
  */
-export function createManagedPrometheus(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, topic: sns.Topic): ManagedPrometheus {
+export function createManagedPrometheus(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, topic: sns.Topic | undefined): ManagedPrometheus {
   const child = { parent };
   const logGroup = new cloudwatch.LogGroup(`${name}-amp-logs`, { name: `/aws/vendedlogs/prometheus/${physicalName("logGroup", ["amp"])}`, retentionInDays: cfg.logRetentionDays, tags: standardTags(COMPONENT) }, child);
   const workspace = new amp.Workspace(
@@ -166,12 +166,12 @@ export function createManagedPrometheus(parent: pulumi.Resource, name: string, c
     `${name}-alertmanager`,
     {
       workspaceId: workspace.id,
-      definition: pulumi.all([topic.arn, region]).apply(([topicArn, regionName]) =>
+      definition: pulumi.all([topic?.arn, region]).apply(([topicArn, regionName]) =>
         dump(
           {
             alertmanager_config: dump({
-              route: { receiver: cfg.alertsRouted ? "sns" : "null", group_by: ["alertname", "job"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
-              receivers: [{ name: "null" }, { name: "sns", sns_configs: [{ topic_arn: topicArn, sigv4: { region: regionName }, subject: "agentyard: {{ .CommonLabels.alertname }}" }] }],
+              route: { receiver: topicArn ? "sns" : "null", group_by: ["alertname", "job"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
+              receivers: topicArn ? [{ name: "null" }, { name: "sns", sns_configs: [{ topic_arn: topicArn, sigv4: { region: regionName }, subject: "agentyard: {{ .CommonLabels.alertname }}" }] }] : [{ name: "null" }],
             }),
           },
           { lineWidth: -1 },

@@ -33,11 +33,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
     this.platform = cfg.platform;
     const warnings: string[] = [];
 
-    const alerting = cfg.platform === "kubernetes" ? undefined : createAwsAlerting(this, name, cfg, args.dataTier);
+    // Alarms with nowhere to go cost money and page no one: on AWS they come with routing.
+    const alerting = cfg.platform !== "kubernetes" && cfg.alertsRouted ? createAwsAlerting(this, name, cfg, args.dataTier) : undefined;
     this.alertTopicArn = alerting?.topic.arn;
     if (cfg.platform === "ecs") {
-      const managed = createManagedPrometheus(this, name, cfg, (alerting as NonNullable<typeof alerting>).topic);
-      this.remoteWriteUrl = managed.remoteWriteUrl;
+      this.remoteWriteUrl = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting?.topic).remoteWriteUrl : undefined;
       this.grafanaUrl = undefined;
       this.grafanaAdminSecretName = undefined;
       this.namespace = undefined;

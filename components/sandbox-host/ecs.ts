@@ -26,7 +26,8 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
   const s = cfg.settings;
   const cluster = args.ecsCluster as EcsCluster;
   const child = { parent };
-  const image = args.image ? pulumi.output(args.image) : new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: COMPONENT }, child).imageRef;
+  const arm64 = cluster.settings.architecture === "arm64";
+  const image = args.image ? pulumi.output(args.image) : new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: COMPONENT, platform: arm64 ? "linux/arm64" : "linux/amd64" }, child).imageRef;
 
   const securityGroup = new ec2.SecurityGroup(
     `${name}-sg`,
@@ -64,7 +65,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     kmsKeyArns: [],
     securityGroupId: securityGroup.id,
     healthCheckCommand: ["CMD", "node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"],
-    arm64: false,
+    arm64,
     scratchPaths: ["/sandbox"],
     // Task storage for the executions' scratch: Fargate's minimum is 21 GiB.
     ephemeralStorageGb: Math.max(21, Math.ceil((s.maxConcurrent * 64) / 1024)),

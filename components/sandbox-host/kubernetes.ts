@@ -29,7 +29,7 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
     const image = args.image
       ? pulumi.output(args.image)
       : cfg.platform === "eks"
-        ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox" }, { parent }).imageRef
+        ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox", platform: args.cluster?.arm64 ? "linux/arm64" : "linux/amd64" }, { parent }).imageRef
         : pulumi.output("agentyard-sandbox:local");
     const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, { parent });
 

@@ -48,6 +48,8 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly oidc: OidcIssuer;
   readonly provider: Provider;
   readonly nodeSecurityGroupId: pulumi.Output<string>;
+  /** Nodes are Graviton: images must be built for linux/arm64. */
+  readonly arm64: boolean;
   /** Where workloads wait for the controllers that make their TargetGroupBindings and metrics work. */
   readonly addons: pulumi.Resource[];
 
@@ -56,6 +58,7 @@ export class EksCluster extends pulumi.ComponentResource {
     const child = { parent: this };
     const s = args.settings;
     const clusterName = physicalName("eksCluster", ["eks"]);
+    this.arm64 = s.architecture === "arm64";
 
     const key = new kms.Key(`${name}-secrets-key`, { description: "EKS Secrets envelope encryption", enableKeyRotation: true, deletionWindowInDays: 30, tags: standardTags(COMPONENT) }, child);
     const { role, attachments } = serviceRole(this, `${name}-cluster-role`, {
@@ -130,7 +133,7 @@ export class EksCluster extends pulumi.ComponentResource {
             subnetIds: args.privateSubnetIds,
             instanceTypes: s.nodeInstanceTypes,
             capacityType: s.capacityType,
-            amiType: "AL2023_x86_64_STANDARD",
+            amiType: s.architecture === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
             scalingConfig: { minSize: scaling.min, desiredSize: scaling.desired, maxSize: scaling.max },
             updateConfig: { maxUnavailablePercentage: 33 },
             labels,

@@ -36,11 +36,21 @@ const CHECKS: readonly Check[] = [
     platform !== "kubernetes" && s.loadBalancer.domain && !s.loadBalancer.hostedZoneId && !s.loadBalancer.certificateArn
       ? { key: `${ns}:loadBalancer.domain`, got: s.loadBalancer.domain, expected: "loadBalancer.hostedZoneId or loadBalancer.certificateArn set as well (to get a certificate for it)" }
       : undefined,
+  (s, platform, ns) => {
+    if (platform !== "eks") return undefined;
+    const wrong = s.cluster.nodeInstanceTypes.filter((t) => isArmInstanceType(t) !== (s.cluster.architecture === "arm64"));
+    return wrong.length ? { key: `${ns}:cluster.nodeInstanceTypes`, got: s.cluster.nodeInstanceTypes, expected: `${s.cluster.architecture} instance types only (cluster.architecture)` } : undefined;
+  },
   (s, _p, ns) =>
     s.cache.multiAz && s.cache.replicas === 0
       ? { key: `${ns}:cache.multiAz`, got: true, expected: "false while cache.replicas is 0 (Multi-AZ needs a replica to fail over to)" }
       : undefined,
 ];
+
+/** Graviton families carry a `g` after the generation: t4g, m7g, c7gn, r6gd. */
+export function isArmInstanceType(type: string): boolean {
+  return /^[a-z]+\d+g[a-z]*\./.test(type);
+}
 
 export function crossCheck(settings: EnvironmentSettings, platform: Platform, namespace: string): ConfigProblem[] {
   return CHECKS.map((check) => check(settings, platform, namespace)).filter((p): p is ConfigProblem => p !== undefined);

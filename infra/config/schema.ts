@@ -19,7 +19,8 @@ export const PRESET_NAMES = ["dev", "staging", "prod"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** How outbound internet reaches the private subnets. */
-export const NAT_MODES = ["perAz", "single", "none"] as const;
+/** `instance`: one small EC2 instance doing NAT (dev: a tenth of a NAT gateway's price). */
+export const NAT_MODES = ["perAz", "single", "instance", "none"] as const;
 
 export const REDIS_EVICTION_POLICIES = [
   "noeviction",
@@ -68,6 +69,8 @@ export const clusterSection = z.strictObject({
   desiredNodes: integer(1, 100),
   maxNodes: integer(1, 100),
   capacityType: oneOf(["ON_DEMAND", "SPOT"] as const),
+  /** CPU architecture of nodes (eks) and tasks (ecs); images are built for it. ARM (Graviton) costs about 20 % less. */
+  architecture: oneOf(["x86_64", "arm64"] as const),
   /** ECS: share of tasks on FARGATE_SPOT, in percent (the rest on FARGATE). */
   fargateSpotPercent: integer(0, 100),
   /** ECS: allow `aws ecs execute-command` into tasks (off: no shell into production). */
@@ -145,6 +148,8 @@ export const monitoringSection = z.strictObject({
   storageGb: integer(5, 16384),
   /** Route alerts to the configured receivers; off, they only show in Alertmanager. */
   alertsRouted: flag(),
+  /** ECS: Amazon Managed Service for Prometheus with the alert rules (off: Container Insights only, dev). */
+  managedPrometheus: flag(),
 });
 
 export const loadBalancerSection = z.strictObject({
@@ -171,6 +176,16 @@ export const loadBalancerSection = z.strictObject({
 });
 
 /** Every setting a preset fixes; config may override any key of it. */
+/** Usage the cost estimate assumes (a plan cannot know traffic); see infra/cost/assumptions.ts. */
+export const costSection = z.strictObject({
+  natGbPerGateway: integer(0, 1000000),
+  albLcus: z.number({ error: "a number of load balancer capacity units" }).min(0).max(10000),
+  logGbPerGroup: z.number({ error: "a number of GB" }).min(0).max(100000),
+  wafMillionRequests: z.number({ error: "a number of million requests" }).min(0).max(1000000),
+  ecrGbPerRepository: z.number({ error: "a number of GB" }).min(0).max(10000),
+  ampMillionSamples: z.number({ error: "a number of million samples" }).min(0).max(10000000),
+});
+
 export const settingsSchema = z.strictObject({
   /** Deletion protection on the database, the load balancer and stateful stores. */
   deletionProtection: flag(),
@@ -183,6 +198,7 @@ export const settingsSchema = z.strictObject({
   sandbox: sandboxSection,
   monitoring: monitoringSection,
   loadBalancer: loadBalancerSection,
+  cost: costSection,
 });
 
 export type EnvironmentSettings = z.infer<typeof settingsSchema>;
@@ -202,6 +218,7 @@ export const stackConfigSchema = z.strictObject({
   sandbox: sandboxSection.partial().optional(),
   monitoring: monitoringSection.partial().optional(),
   loadBalancer: loadBalancerSection.partial().optional(),
+  cost: costSection.partial().optional(),
 });
 
 export type StackConfigInput = z.infer<typeof stackConfigSchema>;

@@ -6,17 +6,18 @@ import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
 import { ConfigError } from "../config/problems";
-import { type PresetName, networkSection } from "../config/schema";
+import { type NAT_MODES, type PresetName, networkSection } from "../config/schema";
 import { zodProblems } from "../config/zod-problems";
 import { PRESETS } from "../../stacks/presets";
 import { namedTags, standardTags } from "../naming";
 import { applyTransform, type Transform } from "../transform";
 import { INTERFACE_ENDPOINT_SERVICES, endpointSlug } from "./endpoints";
 import { subnetLayout } from "./layout";
+import { createNatInstance } from "./nat-instance";
 
 const COMPONENT = "network";
 
-export type NatMode = "perAz" | "single" | "none";
+export type NatMode = (typeof NAT_MODES)[number];
 
 export interface NetworkArgs {
   /**
@@ -49,7 +50,8 @@ export interface NetworkArgs {
   azCount?: number;
   /**
    * `perAz`: one NAT gateway per AZ, so losing a zone does not cut the others off the internet.
-   * `single`: one NAT shared by all AZs (cheaper; dev). `none`: private subnets get no egress.
+   * `single`: one NAT shared by all AZs. `instance`: one t4g.nano NAT instance (dev: about $7 a
+   * month against $37; one AZ, no failover). `none`: private subnets get no egress.
    * @default the preset's (prod: "perAz", dev: "single")
    * @example
    * ```ts
@@ -218,6 +220,9 @@ export class Network extends pulumi.ComponentResource {
       );
     });
 
+    const natInstance =
+      config.natGateways === "instance" ? createNatInstance(this, name, { vpcId: vpc.id, vpcCidr: config.cidr, subnetId: publicSubnets[0].id, component: COMPONENT }) : undefined;
+
     // One private route table per AZ, even with a single NAT, so moving to NAT-per-AZ edits routes instead of replacing tables.
     const privateRts = privateSubnets.map((s, i) => {
       const rt = routeTable(`private-${i}`);
@@ -225,6 +230,8 @@ export class Network extends pulumi.ComponentResource {
       if (natGateways.length > 0) {
         const nat = natGateways[Math.min(i, natGateways.length - 1)];
         new ec2.Route(`${name}-private-${i}-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, child);
+      } else if (natInstance) {
+        new ec2.Route(`${name}-private-${i}-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", networkInterfaceId: natInstance.primaryNetworkInterfaceId }, child);
       }
       return rt;
     });

@@ -205,6 +205,12 @@ const BY_TYPE: Record<string, OutputsFor> = {
   "aws:route53/record:Record": (name, inputs) => ({ fqdn: typeof inputs.name === "string" ? inputs.name : name }),
   "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-password-${stableHex(name, 24)}`, bcryptHash: `$2a$10$${stableHex(name, 53)}` }),
   "random:index/randomId:RandomId": (name) => ({ hex: stableHex(name, 16), b64Url: stableHex(name, 11), dec: String(parseInt(stableHex(name, 8), 16)) }),
+  "aws:ec2/instance:Instance": (name, _i, ctx, id) => ({
+    arn: arn(ctx, "ec2", `instance/${id}`),
+    primaryNetworkInterfaceId: `eni-${stableHex(name, 17)}`,
+    privateIp: `10.0.${parseInt(stableHex(name, 2), 16) % 250}.${(parseInt(stableHex(`${name}-ip`, 2), 16) % 250) + 4}`,
+    instanceState: "running",
+  }),
   "aws:amp/workspace:Workspace": (name, _i, ctx) => {
     const ws = `ws-${stableHex(name, 8)}-${stableHex(`${name}-b`, 4)}-${stableHex(`${name}-c`, 4)}-${stableHex(`${name}-d`, 12)}`;
     return { arn: arn(ctx, "aps", `workspace/${ws}`), prometheusEndpoint: `https://aps-workspaces.${ctx.region}.amazonaws.com/workspaces/${ws}/` };

@@ -1,0 +1,13 @@
+import type { EnvironmentSettings } from "../config/schema";
+
+/**
+ * Usage that a plan cannot know, stated so the reader can disagree. Each preset has its own
+ * (`cost` in stacks/presets.ts) and `agentyard:cost` overrides any of them:
+ * - natGbPerGateway: GB through each NAT gateway a month (image pulls, model API calls);
+ * - albLcus: average load balancer capacity units (1 LCU: 25 new connections/s, 3,000 active, 1 GB/h);
+ * - logGbPerGroup: GB ingested into each log group a month;
+ * - wafMillionRequests: million requests through the WAF a month;
+ * - ecrGbPerRepository: GB of images kept in each ECR repository;
+ * - ampMillionSamples: million samples Amazon Managed Prometheus ingests a month.
+ */
+export type UsageAssumptions = EnvironmentSettings["cost"];

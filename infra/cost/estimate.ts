@@ -1,0 +1,207 @@
+import type { PlannedResource } from "../plan/engine";
+import type { UsageAssumptions } from "./assumptions";
+import { FARGATE_SPOT_FACTOR, HOURS_PER_MONTH, PRICES, PRICE_TABLE_DATE, type Price, type RegionPrices, SPOT_PRICE_FACTOR } from "./prices";
+
+export interface CostLine {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** The top-level component it belongs to (`network`, `data`...). */
+  readonly component: string;
+  readonly monthlyUsd: number;
+  /** How the figure was reached, in words and numbers. */
+  readonly basis: string;
+}
+
+export interface CostEstimate {
+  readonly currency: "USD";
+  readonly region: string;
+  readonly priceTableDate: string;
+  readonly assumptions: UsageAssumptions;
+  readonly totalMonthlyUsd: number;
+  readonly byComponent: Record<string, number>;
+  readonly lines: CostLine[];
+  /** Resources with a cost this table does not know: listed, never counted as zero. */
+  readonly unpriced: Array<{ urn: string; type: string; name: string }>;
+}
+
+/** Types that AWS does not charge for (or that only run on capacity priced elsewhere). */
+export const FREE_TYPES: ReadonlySet<string> = new Set([
+  "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:ec2/internetGateway:InternetGateway", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/flowLog:FlowLog",
+  "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  "aws:lb/listener:Listener", "aws:lb/targetGroup:TargetGroup", "aws:lb/listenerRule:ListenerRule",
+  "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup", "aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/parameterGroup:ParameterGroup",
+  "aws:kms/alias:Alias", "aws:secretsmanager/secretVersion:SecretVersion", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:wafv2/webAclAssociation:WebAclAssociation", "aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation",
+  "aws:lambda/invocation:Invocation", "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+  "aws:ecs/taskDefinition:TaskDefinition", "aws:servicediscovery/service:Service", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
+  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+  "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition",
+  "docker-build:index:Image", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId",
+]);
+
+/** Priced by usage that is small or unknown: listed as unpriced rather than guessed. */
+export const UNPRICED_TYPES: ReadonlySet<string> = new Set([
+  "aws:s3/bucket:Bucket", // ALB access logs: storage grows with traffic
+  "aws:lambda/function:Function", // the bootstrap runs on each SQL change: within the free tier
+  "aws:route53/record:Record",
+]);
+
+export class UnknownPriceError extends Error {}
+
+type Pricer = (r: PlannedResource, ctx: Context) => { usd: number; basis: string } | undefined;
+
+interface Context {
+  readonly p: RegionPrices;
+  readonly a: UsageAssumptions;
+  readonly all: readonly PlannedResource[];
+}
+
+const H = HOURS_PER_MONTH;
+const fixed = (ctx: Context, key: keyof RegionPrices["fixed"]): Price => ctx.p.fixed[key];
+const money = (n: number) => Math.round(n * 100) / 100;
+
+function lookup(table: Readonly<Record<string, Price>>, key: string, what: string): Price {
+  const price = table[key];
+  if (!price) throw new UnknownPriceError(`no price for ${what} ${key}`);
+  return price;
+}
+
+/** The task definition a service runs (its ARN as the mocks give it, or its family). */
+function taskOf(service: PlannedResource, all: readonly PlannedResource[]): PlannedResource | undefined {
+  const ref = String(service.inputs.taskDefinition ?? "");
+  return all.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && (r.outputs?.arn === ref || ref.includes(`task-definition/${String(r.inputs.family)}:`)));
+}
+
+const PRICERS: Record<string, Pricer> = {
+  "aws:ec2/natGateway:NatGateway": (_r, c) => {
+    const hours = fixed(c, "natGatewayHour").usd * H;
+    const data = fixed(c, "natGatewayGb").usd * c.a.natGbPerGateway;
+    return { usd: hours + data, basis: `${H} h x $${fixed(c, "natGatewayHour").usd} + ${c.a.natGbPerGateway} GB x $${fixed(c, "natGatewayGb").usd}` };
+  },
+  "aws:ec2/instance:Instance": (r, c) => {
+    const type = String(r.inputs.instanceType);
+    const disk = Number((r.inputs.rootBlockDevice as { volumeSize?: number } | undefined)?.volumeSize ?? 8);
+    const usd = lookup(c.p.ec2Hour, type, "EC2 instance type").usd * H + disk * fixed(c, "ebsGp3GbMonth").usd;
+    return { usd, basis: `${type} x ${H} h + ${disk} GB gp3` };
+  },
+  "aws:ec2/eip:Eip": (_r, c) => ({ usd: fixed(c, "publicIpv4Hour").usd * H, basis: `public IPv4: ${H} h x $${fixed(c, "publicIpv4Hour").usd}` }),
+  "aws:lb/loadBalancer:LoadBalancer": (_r, c) => {
+    const usd = (fixed(c, "albHour").usd + c.a.albLcus * fixed(c, "albLcuHour").usd) * H;
+    return { usd, basis: `${H} h x ($${fixed(c, "albHour").usd} + ${c.a.albLcus} LCU x $${fixed(c, "albLcuHour").usd})` };
+  },
+  "aws:eks/cluster:Cluster": (_r, c) => ({ usd: fixed(c, "eksClusterHour").usd * H, basis: `${H} h x $${fixed(c, "eksClusterHour").usd} (standard support)` }),
+  "aws:eks/nodeGroup:NodeGroup": (r, c) => {
+    const type = String((r.inputs.instanceTypes as string[])[0]);
+    const count = Number((r.inputs.scalingConfig as { desiredSize: number }).desiredSize);
+    const spot = r.inputs.capacityType === "SPOT";
+    const hourly = lookup(c.p.ec2Hour, type, "EC2 instance type").usd * (spot ? SPOT_PRICE_FACTOR : 1);
+    return { usd: count * hourly * H, basis: `${count} x ${type}${spot ? ` spot (${SPOT_PRICE_FACTOR} of on-demand)` : ""} x ${H} h x $${money(hourly * 1000) / 1000}` };
+  },
+  "aws:ecs/service:Service": (r, c) => {
+    const task = taskOf(r, c.all);
+    if (!task) return undefined;
+    const vcpu = Number(task.inputs.cpu) / 1024;
+    const gb = Number(task.inputs.memory) / 1024;
+    const arm = (task.inputs.runtimePlatform as { cpuArchitecture?: string } | undefined)?.cpuArchitecture === "ARM64";
+    const perHour = vcpu * fixed(c, arm ? "fargateVcpuHourArm" : "fargateVcpuHourX86").usd + gb * fixed(c, arm ? "fargateGbHourArm" : "fargateGbHourX86").usd;
+    const storage = Math.max(0, Number((task.inputs.ephemeralStorage as { sizeInGib?: number } | undefined)?.sizeInGib ?? 20) - 20) * fixed(c, "fargateEphemeralGbHour").usd;
+    const strategies = (r.inputs.capacityProviderStrategies as Array<{ capacityProvider: string; weight: number }> | undefined) ?? [];
+    const total = strategies.reduce((n, s) => n + s.weight, 0) || 1;
+    const spotShare = strategies.filter((s) => s.capacityProvider === "FARGATE_SPOT").reduce((n, s) => n + s.weight, 0) / total;
+    const factor = 1 - spotShare * (1 - FARGATE_SPOT_FACTOR);
+    const count = Number(r.inputs.desiredCount ?? 1);
+    return { usd: count * (perHour + storage) * factor * H, basis: `${count} task(s) x ${vcpu} vCPU/${gb} GB ${arm ? "ARM" : "x86"} x ${H} h, ${Math.round(spotShare * 100)} % spot` };
+  },
+  "aws:rds/instance:Instance": (r, c) => {
+    const cls = String(r.inputs.instanceClass);
+    const multi = r.inputs.multiAz === true ? 2 : 1;
+    const storage = Number(r.inputs.allocatedStorage ?? 20);
+    const hours = lookup(c.p.rdsHour, cls, "RDS instance class").usd * H * multi;
+    const disk = storage * fixed(c, "rdsGp3GbMonth").usd * multi;
+    return { usd: hours + disk, basis: `${cls}${multi === 2 ? " Multi-AZ (x2)" : ""} ${H} h + ${storage} GB gp3${r.inputs.performanceInsightsEnabled ? "; Performance Insights: 7-day free tier" : ""}` };
+  },
+  "aws:elasticache/replicationGroup:ReplicationGroup": (r, c) => {
+    const nodeType = String(r.inputs.nodeType);
+    const nodes = Number(r.inputs.numCacheClusters ?? 1);
+    const valkey = r.inputs.engine === "valkey" ? 0.8 : 1;
+    const hourly = lookup(c.p.cacheHour, nodeType, "cache node type").usd * valkey;
+    return { usd: nodes * hourly * H, basis: `${nodes} x ${nodeType}${valkey < 1 ? " (Valkey, -20 %)" : ""} x ${H} h` };
+  },
+  "aws:kms/key:Key": (_r, c) => ({ usd: fixed(c, "kmsKeyMonth").usd, basis: "1 key-month (requests within the free tier)" }),
+  "aws:secretsmanager/secret:Secret": (_r, c) => ({ usd: fixed(c, "secretMonth").usd, basis: "1 secret-month" }),
+  "aws:wafv2/webAcl:WebAcl": (r, c) => {
+    const rules = ((r.inputs.rules as unknown[] | undefined) ?? []).length;
+    const usd = fixed(c, "wafAclMonth").usd + rules * fixed(c, "wafRuleMonth").usd + c.a.wafMillionRequests * fixed(c, "wafMillionRequests").usd;
+    return { usd, basis: `1 ACL + ${rules} rules + ${c.a.wafMillionRequests} M requests` };
+  },
+  "aws:ec2/vpcEndpoint:VpcEndpoint": (r, c) => {
+    if (r.inputs.vpcEndpointType !== "Interface") return { usd: 0, basis: "gateway endpoint: free" };
+    const azs = ((r.inputs.subnetIds as unknown[] | undefined) ?? []).length;
+    return { usd: azs * fixed(c, "interfaceEndpointHour").usd * H, basis: `${azs} AZ x ${H} h x $${fixed(c, "interfaceEndpointHour").usd}` };
+  },
+  "aws:cloudwatch/logGroup:LogGroup": (r, c) => {
+    const retention = Number(r.inputs.retentionInDays ?? 0);
+    // Stored volume settles at a month's ingestion times the months kept (never more than a year's worth counted).
+    const storedGb = c.a.logGbPerGroup * Math.min(12, Math.max(retention, 1) / 30);
+    const usd = c.a.logGbPerGroup * fixed(c, "logIngestGb").usd + storedGb * fixed(c, "logStorageGbMonth").usd;
+    return { usd, basis: `${c.a.logGbPerGroup} GB ingested, ${money(storedGb)} GB kept (${retention} d)` };
+  },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (_r, c) => ({ usd: fixed(c, "alarmMonth").usd, basis: "1 standard alarm" }),
+  "aws:ecr/repository:Repository": (_r, c) => ({ usd: c.a.ecrGbPerRepository * fixed(c, "ecrGbMonth").usd, basis: `${c.a.ecrGbPerRepository} GB stored` }),
+  "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (_r, c) => ({ usd: fixed(c, "cloudMapNamespaceMonth").usd, basis: "its private hosted zone" }),
+  "aws:amp/workspace:Workspace": (_r, c) => ({ usd: c.a.ampMillionSamples * fixed(c, "ampMillionSamples").usd, basis: `${c.a.ampMillionSamples} M samples ingested` }),
+};
+
+/** Every AWS type the estimate knows: priced, free, or explicitly unpriced. */
+export function isKnownType(type: string): boolean {
+  return type in PRICERS || FREE_TYPES.has(type) || UNPRICED_TYPES.has(type);
+}
+
+function componentOf(r: PlannedResource, all: readonly PlannedResource[]): string {
+  let current: PlannedResource | undefined = r;
+  let top = r.name;
+  while (current?.parent) {
+    const parent = all.find((x) => x.urn === current?.parent);
+    if (!parent) break;
+    top = parent.name;
+    current = parent;
+  }
+  return top;
+}
+
+/** The monthly estimate of a planned stack, from the price table and stated usage. */
+export function estimateCost(resources: readonly PlannedResource[], region: string, assumptions: UsageAssumptions): CostEstimate {
+  const p = PRICES[region];
+  if (!p) throw new UnknownPriceError(`no price table for region ${region}; have ${Object.keys(PRICES).join(", ")}`);
+  const a = assumptions;
+  const ctx: Context = { p, a, all: resources };
+  const lines: CostLine[] = [];
+  const unpriced: CostEstimate["unpriced"] = [];
+  for (const r of resources.filter((x) => x.custom && !x.type.startsWith("kubernetes:") && !x.type.startsWith("pulumi:"))) {
+    const pricer = PRICERS[r.type];
+    if (pricer) {
+      const figure = pricer(r, ctx);
+      if (figure) lines.push({ urn: r.urn, type: r.type, name: r.name, component: componentOf(r, resources), monthlyUsd: money(figure.usd), basis: figure.basis });
+      else unpriced.push({ urn: r.urn, type: r.type, name: r.name });
+    } else if (!FREE_TYPES.has(r.type)) {
+      unpriced.push({ urn: r.urn, type: r.type, name: r.name });
+    }
+  }
+  const byComponent: Record<string, number> = {};
+  for (const l of lines) byComponent[l.component] = money((byComponent[l.component] ?? 0) + l.monthlyUsd);
+  return {
+    currency: "USD",
+    region,
+    priceTableDate: PRICE_TABLE_DATE,
+    assumptions: a,
+    totalMonthlyUsd: money(lines.reduce((n, l) => n + l.monthlyUsd, 0)),
+    byComponent,
+    lines: lines.sort((x, y) => x.urn.localeCompare(y.urn)),
+    unpriced,
+  };
+}
