@@ -23,3 +23,4 @@ export const kubeconfigCommand = outputs.kubeconfigCommand;
 export const sandboxUrl = outputs.sandboxUrl;
 export const sandboxImage = outputs.sandboxImage;
 export const agentImage = outputs.agentImage;
+export const logsCommand = outputs.logsCommand;

@@ -5,6 +5,12 @@ export { MonitoringStack, type MonitoringStackArgs, SCRAPE_LABEL } from "./monit
 export { ALERT_GROUPS, renderRulesYaml, type AlertRule, type RuleGroup } from "../infra/monitoring/rules";
 export { DASHBOARDS } from "../infra/monitoring/dashboards";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
+export { EcsCluster, type EcsClusterArgs } from "../infra/cluster/ecs";
+export { EksCluster, type EksClusterArgs } from "../infra/cluster/eks";
+export { ContainerImage, type ContainerImageArgs } from "../infra/images/image";
+export { AgentService, type AgentServiceArgs } from "./agent-service";
+export { SandboxHost, type SandboxHostArgs } from "./sandbox-host";
+export { estimateCost, type CostEstimate } from "../infra/cost/estimate";
 export { type Transform, applyTransform } from "../infra/transform";
 export { physicalName, requireNameFits, standardTags, AWS_NAME_LIMITS, type AwsNameKind } from "../infra/naming";
 export { parseStackConfig, type StackConfig } from "../infra/config/load";

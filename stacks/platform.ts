@@ -34,6 +34,8 @@ export interface PlatformOutputs {
   readonly clusterName?: pulumi.Output<string>;
   /** The command that writes a kubeconfig for the cluster (eks). */
   readonly kubeconfigCommand?: pulumi.Output<string>;
+  /** The command that follows the sandbox's logs. */
+  readonly logsCommand?: pulumi.Output<string>;
   readonly sandboxUrl?: pulumi.Output<string>;
   readonly sandboxImage?: pulumi.Output<string>;
   readonly agentImage?: pulumi.Output<string>;
@@ -67,6 +69,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
       sandboxUrl: sandbox.url,
       sandboxImage: sandbox.image,
       agentImage: agents?.image,
+      logsCommand: pulumi.interpolate`kubectl logs -n ${sandbox.namespace} deploy/sandbox -f`,
     };
   }
 
@@ -128,6 +131,9 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     sandboxUrl: sandbox.url,
     sandboxImage: sandbox.image,
     agentImage: agents?.image,
+    logsCommand: cluster
+      ? pulumi.interpolate`kubectl logs -n ${sandbox.namespace} deploy/sandbox -f`
+      : pulumi.output(`aws logs tail /agentyard/${scope.project}-${scope.stack}-sandbox --follow --region ${config.region ?? ""}`),
   };
 }
 

@@ -1,0 +1,23 @@
+// `npm run plan:diff -- <base dir> <head dir>`: compares the `<stack>.json` plans (from
+// `npm run plan -- <stack> --json --cost`) of two commits and prints the pull-request comment.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { type PlanDocument, diffPlan, renderDiffMarkdown } from "../infra/plan/diff";
+
+function load(dir: string, file: string): PlanDocument | undefined {
+  const full = path.join(dir, file);
+  return existsSync(full) ? (JSON.parse(readFileSync(full, "utf8")) as PlanDocument) : undefined;
+}
+
+function main(argv: string[]): number {
+  if (argv.length !== 2) {
+    console.error("usage: npm run plan:diff -- <base dir> <head dir>");
+    return 2;
+  }
+  const [base, head] = argv;
+  const files = [...new Set([...readdirSync(base), ...readdirSync(head)].filter((f) => f.endsWith(".json")))].sort();
+  process.stdout.write(renderDiffMarkdown(files.map((f) => diffPlan(load(base, f), load(head, f)))));
+  return 0;
+}
+
+process.exit(main(process.argv.slice(2)));

@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { diffPlan, renderDiffMarkdown } from "../infra/plan/diff";
+import { planJson } from "../infra/plan/render";
+import { planStack } from "./harness";
+
+describe("the pull-request plan diff", () => {
+  it("reports what a config change adds, changes and removes, with the cost before and after", async () => {
+    const base = { ...planJson("dev", (await planStack("dev")).resources), cost: { totalMonthlyUsd: 144.6 } };
+    const override = { "agentyard:network": { natGateways: "single" }, "agentyard:database": { instanceClass: "db.t4g.small" } };
+    const head = { ...planJson("dev", (await planStack("dev", { override })).resources), cost: { totalMonthlyUsd: 185.25 } };
+    const diff = diffPlan(base, head);
+    assert.ok(diff.added.includes("aws:ec2/natGateway:NatGateway network-nat-0"));
+    assert.ok(diff.removed.includes("aws:ec2/instance:Instance network-nat-instance"));
+    assert.ok(diff.changed.some((c) => c.resource === "aws:rds/instance:Instance data-db" && c.keys.includes("instanceClass")));
+    const text = renderDiffMarkdown([diff]);
+    assert.match(text, /\| `dev` \| \d+ \| \d+ \| \d+ \| \$144\.60 \| \$185\.25 \| \+\$40\.65 \|/);
+    assert.match(text, /\*\*removed\*\*: `aws:ec2\/instance:Instance network-nat-instance`/);
+  });
+
+  it("says nothing changed for the same plan, and handles a stack only one side has", async () => {
+    const plan = planJson("prod", (await planStack("prod")).resources);
+    const same = diffPlan(plan, plan);
+    assert.deepEqual([same.added.length, same.changed.length, same.removed.length], [0, 0, 0]);
+    const created = diffPlan(undefined, plan);
+    assert.equal(created.added.length, plan.resources.length);
+    assert.match(renderDiffMarkdown([created]), /\| `prod` \| \d+ \| 0 \| 0 \| n\/a \| n\/a \| n\/a \|/);
+  });
+});
