@@ -57,7 +57,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   if (config.platform === "kubernetes") {
     const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings, namespace: agentsNamespace });
     const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
-    const monitoring = monitoringFor(config, data, undefined);
+    const monitoring = monitoringFor(config, data, undefined, undefined);
     const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace });
     const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace }, warnings);
     return {
@@ -104,16 +104,17 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     logRetentionDays: settings.logs.retentionDays,
     workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
   });
-  const monitoring = monitoringFor(config, data, cluster);
+  const ecsCluster = cluster ? undefined : new EcsCluster("ecs", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
+  const monitoring = monitoringFor(config, data, cluster, ecsCluster);
   let sandbox: SandboxHost;
   let agents: AgentService | undefined;
   if (cluster) {
     sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
     agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace }, warnings);
   } else {
-    const ecsCluster = new EcsCluster("ecs", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
     sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, logRetentionDays: settings.logs.retentionDays });
     agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace }, warnings);
+    monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget].filter((t) => t !== undefined));
   }
   for (const warning of warnings) pulumi.log.warn(warning);
   return {
@@ -172,13 +173,14 @@ function dataOutputs(data: DataTier) {
   };
 }
 
-function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster | undefined): MonitoringStack {
+function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster | undefined, ecsCluster: EcsCluster | undefined): MonitoringStack {
   return new MonitoringStack("monitoring", {
     platform: config.platform,
     preset: config.preset,
     ...config.settings.monitoring,
     dataTier: data,
     provider: cluster?.provider,
+    ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
   });
 }

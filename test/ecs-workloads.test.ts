@@ -98,12 +98,12 @@ describe("the prod-ecs stack, with an agent image", () => {
     assert.deepEqual(metrics.sort(), ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]);
   });
 
-  it("admits callers to the sandbox only from the agents' security group, and lets nothing else in", () => {
+  it("admits callers to the sandbox only from the agents' and the metrics collector's security groups, and lets nothing else in", () => {
     const sandboxSg = graph.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg");
     const inbound = graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
-    assert.equal(inbound.length, 1);
-    assert.equal(inbound[0].inputs.referencedSecurityGroupId, graph.get("aws:ec2/securityGroup:SecurityGroup", "agents-sg").id);
-    assert.equal(inbound[0].inputs.fromPort, 8080);
+    const sg = (name: string) => graph.get("aws:ec2/securityGroup:SecurityGroup", name).id;
+    assert.deepEqual(inbound.map((r) => r.inputs.referencedSecurityGroupId).sort(), [sg("agents-sg"), sg("monitoring-collector-sg")].sort());
+    for (const r of inbound) assert.deepEqual([r.inputs.fromPort, r.inputs.cidrIpv4], [8080, undefined]);
     const outbound = graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
     assert.deepEqual(outbound.map((r) => r.inputs.fromPort), [443], "only HTTPS for image pulls and logs, nothing allow-listed in prod");
   });

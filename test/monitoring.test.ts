@@ -163,3 +163,29 @@ describe("MonitoringStack on AWS", () => {
     assert.throws(() => new MonitoringStack("m", { platform: "kubernetes", chartVersion: "^81" }), /chartVersion: got "\^81", expected an exact chart version/);
   });
 });
+
+describe("MonitoringStack on ecs: the metrics collector", () => {
+  it("scrapes the services found through Cloud Map into Amazon Managed Prometheus, admitted by each", async () => {
+    const graph = await planStack("prod-ecs", { override: { "agentyard:agents": { image: "ghcr.io/acme/agent:1.0.0" } } });
+    const task = graph.get("aws:ecs/taskDefinition:TaskDefinition", "monitoring-collector-task");
+    const [container] = JSON.parse(String(task.inputs.containerDefinitions)) as Array<{ environment: Array<{ name: string; value: string }> }>;
+    const config = load(container.environment.find((e) => e.name === "AOT_CONFIG_CONTENT")?.value ?? "") as {
+      receivers: { prometheus: { config: { scrape_configs: Array<{ job_name: string; dns_sd_configs: Array<{ names: string[]; port: number }> }> } } };
+      exporters: { prometheusremotewrite: { endpoint: string } };
+    };
+    const jobs = config.receivers.prometheus.config.scrape_configs;
+    assert.deepEqual(jobs.map((j) => j.job_name).sort(), ["agents", "sandbox"]);
+    assert.match(jobs.find((j) => j.job_name === "sandbox")?.dns_sd_configs[0].names[0] ?? "", /^sandbox\./);
+    assert.match(config.exporters.prometheusremotewrite.endpoint, /^https:\/\/aps-workspaces\.us-east-1\.amazonaws\.com\/workspaces\/ws-.*\/api\/v1\/remote_write$/);
+    assert.match(String(graph.get("aws:iam/rolePolicy:RolePolicy", "monitoring-collector-task-policy").inputs.policy), /aps:RemoteWrite/);
+    const sandboxSg = graph.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg").id;
+    const collectorSg = graph.get("aws:ec2/securityGroup:SecurityGroup", "monitoring-collector-sg").id;
+    assert.ok(graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((r) => r.inputs.securityGroupId === sandboxSg && r.inputs.referencedSecurityGroupId === collectorSg));
+  });
+
+  it("runs no collector where there is no managed Prometheus (dev-ecs)", async () => {
+    const graph = await planStack("dev-ecs");
+    assert.equal(graph.ofType("aws:amp/workspace:Workspace").length, 0);
+    assert.equal(graph.ofType("aws:ecs/service:Service").filter((s) => s.name.startsWith("monitoring-")).length, 0);
+  });
+});

@@ -16,6 +16,7 @@ export function requestCountLabel(albArn: string, targetGroupArn: string): strin
 
 export interface EcsAgent {
   readonly url: pulumi.Output<string>;
+  readonly dnsName: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
 }
@@ -98,5 +99,5 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
     region: new pulumi.Config("aws").get("region") ?? "us-east-1",
     ecsExec: cluster.settings.ecsExec,
   });
-  return { url: pulumi.interpolate`http://${made.dnsName}:${cfg.port}`, roleArn: made.taskRole.arn, securityGroupId: securityGroup.id };
+  return { url: pulumi.interpolate`http://${made.dnsName}:${cfg.port}`, dnsName: made.dnsName, roleArn: made.taskRole.arn, securityGroupId: securityGroup.id };
 }

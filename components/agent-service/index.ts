@@ -23,6 +23,8 @@ export class AgentService extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string> | undefined;
   /** The service's security group (`ecs`). */
   readonly securityGroupId: pulumi.Output<string> | undefined;
+  /** What a metrics collector scrapes (`ecs`): Cloud Map name, port, security group. */
+  readonly metricsTarget: { job: string; dnsName: pulumi.Output<string>; port: number; securityGroupId: pulumi.Output<string> } | undefined;
 
   constructor(name: string, args: AgentServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = normalizeAgentArgs(name, args);
@@ -42,12 +44,14 @@ export class AgentService extends pulumi.ComponentResource {
       this.url = made.url;
       this.roleArn = made.roleArn;
       this.securityGroupId = made.securityGroupId;
+      this.metricsTarget = { job: name, dnsName: made.dnsName, port: cfg.port, securityGroupId: made.securityGroupId };
     } else {
       const made = createKubernetesAgent(this, name, cfg, args, image);
       this.namespace = made.namespace;
       this.url = made.url;
       this.roleArn = made.roleArn;
       this.securityGroupId = undefined;
+      this.metricsTarget = undefined;
     }
     this.image = image;
     this.registerOutputs({ url: this.url, image: this.image, roleArn: this.roleArn });

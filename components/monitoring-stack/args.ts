@@ -5,6 +5,7 @@ import { type Platform, type PresetName, monitoringSection } from "../../infra/c
 import { zodProblems } from "../../infra/config/zod-problems";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
+import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { DataTier } from "../data-tier";
 
 export interface MonitoringStackArgs {
@@ -104,6 +105,14 @@ export interface MonitoringStackArgs {
    * ```
    */
   namespace?: pulumi.Input<string>;
+  /**
+   * The ECS cluster the metrics collector runs in (platform `ecs` with managed Prometheus).
+   * @example
+   * ```ts
+   * { ecsCluster }
+   * ```
+   */
+  ecsCluster?: EcsCluster;
   /**
    * Kubernetes provider (the EKS cluster's on `eks`).
    * @default the ambient kubeconfig

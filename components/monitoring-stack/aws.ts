@@ -145,6 +145,7 @@ export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: No
 
 export interface ManagedPrometheus {
   readonly workspace: amp.Workspace;
+  readonly workspaceArn: pulumi.Output<string>;
   readonly remoteWriteUrl: pulumi.Output<string>;
 }
 
@@ -180,5 +181,5 @@ export function createManagedPrometheus(parent: pulumi.Resource, name: string, c
     },
     child,
   );
-  return { workspace, remoteWriteUrl: pulumi.interpolate`${workspace.prometheusEndpoint}api/v1/remote_write` };
+  return { workspace, workspaceArn: workspace.arn, remoteWriteUrl: pulumi.interpolate`${workspace.prometheusEndpoint}api/v1/remote_write` };
 }

@@ -2,10 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../../infra/config/schema";
 import { type MonitoringStackArgs, normalizeMonitoringArgs } from "./args";
 import { createAwsAlerting, createManagedPrometheus } from "./aws";
+import { type ScrapeTarget, createEcsCollector } from "./ecs-collector";
 import { createKubernetesMonitoring } from "./kubernetes";
 
 export type { MonitoringStackArgs } from "./args";
 export { SCRAPE_LABEL } from "./labels";
+export type { ScrapeTarget } from "./ecs-collector";
 
 /**
  * Prometheus, Alertmanager and Grafana with agentyard's alert rules and dashboards. On `eks` and
@@ -26,6 +28,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
   /** Where ECS collectors remote-write (Amazon Managed Service for Prometheus). */
   readonly remoteWriteUrl: pulumi.Output<string> | undefined;
   readonly warnings: readonly string[];
+  private readonly managed: { workspaceArn: pulumi.Output<string>; remoteWriteUrl: pulumi.Output<string> } | undefined;
+  private readonly monitoringName: string;
+  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster"> & { logRetentionDays: number };
+  private collecting = false;
 
   constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = normalizeMonitoringArgs(name, args);
@@ -37,7 +43,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const alerting = cfg.platform !== "kubernetes" && cfg.alertsRouted ? createAwsAlerting(this, name, cfg, args.dataTier) : undefined;
     this.alertTopicArn = alerting?.topic.arn;
     if (cfg.platform === "ecs") {
-      this.remoteWriteUrl = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting?.topic).remoteWriteUrl : undefined;
+      this.managed = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting?.topic) : undefined;
+      this.remoteWriteUrl = this.managed?.remoteWriteUrl;
       this.grafanaUrl = undefined;
       this.grafanaAdminSecretName = undefined;
       this.namespace = undefined;
@@ -45,12 +52,37 @@ export class MonitoringStack extends pulumi.ComponentResource {
       const k8s = createKubernetesMonitoring(this, name, cfg, args);
       warnings.push(...k8s.warnings);
       this.remoteWriteUrl = undefined;
+      this.managed = undefined;
       this.grafanaUrl = k8s.grafanaUrl;
       this.grafanaAdminSecretName = k8s.grafanaAdminSecretName;
       this.namespace = k8s.namespace;
     }
     this.warnings = warnings;
+    this.monitoringName = name;
+    this.ecsArgs = { ecsCluster: args.ecsCluster, logRetentionDays: cfg.logRetentionDays };
     for (const warning of warnings) pulumi.log.warn(`MonitoringStack "${name}": ${warning}`, this);
     this.registerOutputs({ grafanaUrl: this.grafanaUrl, alertTopicArn: this.alertTopicArn, remoteWriteUrl: this.remoteWriteUrl, warnings });
+  }
+
+  /**
+   * On `ecs` with managed Prometheus: runs the metrics collector that scrapes these services
+   * (found through Cloud Map) into the workspace. Elsewhere nothing to do: the ServiceMonitor
+   * finds labelled services by itself, and without managed Prometheus there is no workspace.
+   * @example
+   * ```ts
+   * monitoring.collect([{ job: "sandbox", dnsName: "sandbox.prod.internal", port: 8080, securityGroupId: sandbox.securityGroupId }]);
+   * ```
+   */
+  collect(targets: readonly ScrapeTarget[]): void {
+    if (!this.managed || this.platform !== "ecs" || targets.length === 0) return;
+    if (this.collecting) throw new Error(`MonitoringStack "${this.monitoringName}": collect is called once, with every target`);
+    if (!this.ecsArgs.ecsCluster) throw new Error(`MonitoringStack "${this.monitoringName}": on ecs, collect needs ecsCluster`);
+    this.collecting = true;
+    createEcsCollector(
+      this,
+      this.monitoringName,
+      { cluster: this.ecsArgs.ecsCluster, workspaceArn: this.managed.workspaceArn, remoteWriteUrl: this.managed.remoteWriteUrl, region: new pulumi.Config("aws").get("region") ?? "us-east-1", logRetentionDays: this.ecsArgs.logRetentionDays },
+      targets,
+    );
   }
 }

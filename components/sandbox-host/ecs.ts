@@ -14,6 +14,7 @@ const COMPONENT = "sandbox";
 
 export interface EcsSandbox {
   readonly url: pulumi.Output<string>;
+  readonly dnsName: pulumi.Output<string>;
   readonly token: pulumi.Output<string>;
   readonly tokenSecretArn: pulumi.Output<string>;
   readonly image: pulumi.Output<string>;
@@ -76,6 +77,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
   const admitted = new Set<string>();
   return {
     url: pulumi.interpolate`http://${made.dnsName}:${SANDBOX_PORT}`,
+    dnsName: made.dnsName,
     token: token.result,
     tokenSecretArn: tokenSecret.arn,
     image,

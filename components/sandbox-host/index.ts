@@ -25,6 +25,8 @@ export class SandboxHost extends pulumi.ComponentResource {
   readonly image: pulumi.Output<string>;
   /** The sandbox's security group (`ecs`): `allowClient` admits callers to it. */
   readonly securityGroupId: pulumi.Output<string> | undefined;
+  /** What a metrics collector scrapes (`ecs`): Cloud Map name, port, security group. */
+  readonly metricsTarget: { job: string; dnsName: pulumi.Output<string>; port: number; securityGroupId: pulumi.Output<string> } | undefined;
   private readonly admit: ((client: string, securityGroupId: pulumi.Input<string>) => void) | undefined;
 
   constructor(name: string, args: SandboxHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -39,6 +41,7 @@ export class SandboxHost extends pulumi.ComponentResource {
       this.image = made.image;
       this.securityGroupId = made.securityGroupId;
       this.admit = made.admit;
+      this.metricsTarget = { job: "sandbox", dnsName: made.dnsName, port: 8080, securityGroupId: made.securityGroupId };
     } else {
       const made = createKubernetesSandbox(this, name, cfg, args);
       this.namespace = made.namespace;
@@ -48,6 +51,7 @@ export class SandboxHost extends pulumi.ComponentResource {
       this.image = made.image;
       this.securityGroupId = undefined;
       this.admit = undefined;
+      this.metricsTarget = undefined;
     }
     this.registerOutputs({ url: this.url, image: this.image });
   }
