@@ -2,12 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as batch from "@pulumi/kubernetes/batch/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
+import type * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { bundleBootstrap } from "../../infra/database/bundle";
 import { renderBootstrapSql } from "../../infra/database/sql";
 import { appLabels, restrictedContainerSecurity, restrictedPodSecurity } from "../../infra/kubernetes/hardening";
 import { currentScope } from "../../infra/naming";
-import { applyTransform } from "../../infra/transform";
+import { type Transform, applyTransform } from "../../infra/transform";
 import type { DataTierArgs, NormalizedDataTierArgs } from "./args";
 import type { ConnectionSettings } from "./connection";
 
@@ -151,36 +152,36 @@ export function createKubernetesDataTier(parent: pulumi.Resource, name: string, 
   return { namespace, databaseHost, cacheHost, bootstrapJob, checksum, connection };
 }
 
-function volumeClaim(name: string, sizeGb: number, storageClassName: string | undefined) {
-  return { metadata: { name }, spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: `${sizeGb}Gi` } } } };
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+
+interface StoreSpec {
+  /** Name of the StatefulSet, its headless Service and its container. */
+  readonly store: "postgres" | "redis";
+  readonly component: string;
+  readonly port: number;
+  readonly storageGb: number;
+  /** The container without name, image, port and securityContext, which every store has alike. */
+  readonly container: Omit<Container, "name" | "image" | "ports" | "securityContext">;
+  readonly volumes?: Volume[];
+  readonly terminationGracePeriodSeconds?: number;
+  readonly transform: Transform<k8s.apps.v1.StatefulSetArgs> | undefined;
 }
 
-function headlessService(parent: pulumi.Resource, logicalName: string, serviceName: string, namespace: pulumi.Input<string>, labels: Record<string, string>, port: number) {
-  return new core.Service(
-    logicalName,
-    { metadata: { name: serviceName, namespace, labels }, spec: { clusterIP: "None", selector: labels, ports: [{ name: serviceName, port, targetPort: port }] } },
+/** One in-cluster store: a single-replica StatefulSet on a volume, hardened, behind a headless Service. */
+function storeStatefulSet(parent: pulumi.Resource, name: string, namespace: pulumi.Output<string>, image: string, storageClassName: string | undefined, spec: StoreSpec): apps.StatefulSet {
+  const labels = appLabels(spec.store, spec.component, name);
+  const service = new core.Service(
+    `${name}-${spec.store}-service`,
+    { metadata: { name: spec.store, namespace, labels }, spec: { clusterIP: "None", selector: labels, ports: [{ name: spec.store, port: spec.port, targetPort: spec.port }] } },
     { parent },
   );
-}
-
-function postgresStatefulSet(
-  parent: pulumi.Resource,
-  name: string,
-  cfg: NormalizedDataTierArgs,
-  args: DataTierArgs,
-  namespace: pulumi.Output<string>,
-  image: string,
-  secret: core.Secret,
-): apps.StatefulSet {
-  const labels = appLabels("postgres", "database", name);
-  const service = headlessService(parent, `${name}-postgres-service`, "postgres", namespace, labels, 5432);
-  const ready = ["pg_isready", "-h", "127.0.0.1", "-U", ADMIN_USER, "-d", cfg.databaseName];
   return new apps.StatefulSet(
     ...applyTransform(
-      args.transform?.postgresStatefulSet,
-      `${name}-postgres`,
+      spec.transform,
+      `${name}-${spec.store}`,
       {
-        metadata: { name: "postgres", namespace, labels },
+        metadata: { name: spec.store, namespace, labels },
         spec: {
           serviceName: service.metadata.name,
           replicas: 1,
@@ -190,44 +191,12 @@ function postgresStatefulSet(
             spec: {
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurity(STORE_UID),
-              terminationGracePeriodSeconds: 60,
-              containers: [
-                {
-                  name: "postgres",
-                  image,
-                  args: [
-                    "-c", "shared_preload_libraries=pg_stat_statements",
-                    "-c", `max_connections=${cfg.database.maxConnections}`,
-                    "-c", `log_min_duration_statement=${cfg.database.slowQueryMs}`,
-                    "-c", "idle_in_transaction_session_timeout=600000",
-                  ],
-                  ports: [{ name: "postgres", containerPort: 5432 }],
-                  env: [
-                    { name: "POSTGRES_DB", value: cfg.databaseName },
-                    { name: "POSTGRES_USER", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "POSTGRES_USER" } } },
-                    { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "POSTGRES_PASSWORD" } } },
-                    // A subdirectory: initdb refuses a volume's root when it holds lost+found.
-                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-                  ],
-                  readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3 },
-                  livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-                  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-                  securityContext: restrictedContainerSecurity(),
-                  volumeMounts: [
-                    { name: "data", mountPath: "/var/lib/postgresql/data" },
-                    // The root filesystem is read-only: the socket directory and temp files go to memory.
-                    { name: "run", mountPath: "/var/run/postgresql" },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
-                { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-              ],
+              terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+              containers: [{ name: spec.store, image, ports: [{ name: spec.store, containerPort: spec.port }], securityContext: restrictedContainerSecurity(), ...spec.container }],
+              volumes: spec.volumes,
             },
           },
-          volumeClaimTemplates: [volumeClaim("data", cfg.database.allocatedStorageGb, args.storageClassName)],
+          volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: `${spec.storageGb}Gi` } } } }],
         },
       },
       { parent },
@@ -235,58 +204,64 @@ function postgresStatefulSet(
   );
 }
 
-function redisStatefulSet(
-  parent: pulumi.Resource,
-  name: string,
-  cfg: NormalizedDataTierArgs,
-  args: DataTierArgs,
-  namespace: pulumi.Output<string>,
-  image: string,
-  secret: core.Secret,
-): apps.StatefulSet {
-  const labels = appLabels("redis", "cache", name);
-  const service = headlessService(parent, `${name}-redis-service`, "redis", namespace, labels, 6379);
+function postgresStatefulSet(parent: pulumi.Resource, name: string, cfg: NormalizedDataTierArgs, args: DataTierArgs, namespace: pulumi.Output<string>, image: string, secret: core.Secret): apps.StatefulSet {
+  const ready = ["pg_isready", "-h", "127.0.0.1", "-U", ADMIN_USER, "-d", cfg.databaseName];
+  return storeStatefulSet(parent, name, namespace, image, args.storageClassName, {
+    store: "postgres",
+    component: "database",
+    port: 5432,
+    storageGb: cfg.database.allocatedStorageGb,
+    terminationGracePeriodSeconds: 60,
+    transform: args.transform?.postgresStatefulSet,
+    container: {
+      args: [
+        "-c", "shared_preload_libraries=pg_stat_statements",
+        "-c", `max_connections=${cfg.database.maxConnections}`,
+        "-c", `log_min_duration_statement=${cfg.database.slowQueryMs}`,
+        "-c", "idle_in_transaction_session_timeout=600000",
+      ],
+      env: [
+        { name: "POSTGRES_DB", value: cfg.databaseName },
+        { name: "POSTGRES_USER", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "POSTGRES_USER" } } },
+        { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "POSTGRES_PASSWORD" } } },
+        // A subdirectory: initdb refuses a volume's root when it holds lost+found.
+        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+      ],
+      readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3 },
+      livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+      resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+      volumeMounts: [
+        { name: "data", mountPath: "/var/lib/postgresql/data" },
+        // The root filesystem is read-only: the socket directory and temp files go to memory.
+        { name: "run", mountPath: "/var/run/postgresql" },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
+    },
+    volumes: [
+      { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
+      { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+    ],
+  });
+}
+
+function redisStatefulSet(parent: pulumi.Resource, name: string, cfg: NormalizedDataTierArgs, args: DataTierArgs, namespace: pulumi.Output<string>, image: string, secret: core.Secret): apps.StatefulSet {
   const memoryLimitMb = 512;
   const ping = ["sh", "-c", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'];
-  return new apps.StatefulSet(
-    ...applyTransform(
-      args.transform?.redisStatefulSet,
-      `${name}-redis`,
-      {
-        metadata: { name: "redis", namespace, labels },
-        spec: {
-          serviceName: service.metadata.name,
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: restrictedPodSecurity(STORE_UID),
-              containers: [
-                {
-                  name: "redis",
-                  image,
-                  command: ["sh", "-c"],
-                  // The password comes from the environment at start, so it is never in the pod spec.
-                  args: [
-                    `exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory ${Math.floor(memoryLimitMb * 0.75)}mb --maxmemory-policy ${cfg.cache.maxmemoryPolicy} --appendonly yes --dir /data`,
-                  ],
-                  ports: [{ name: "redis", containerPort: 6379 }],
-                  env: [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "REDIS_PASSWORD" } } }],
-                  readinessProbe: { exec: { command: ping }, periodSeconds: 5, timeoutSeconds: 3 },
-                  livenessProbe: { tcpSocket: { port: 6379 }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 },
-                  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: `${memoryLimitMb}Mi` } },
-                  securityContext: restrictedContainerSecurity(),
-                  volumeMounts: [{ name: "data", mountPath: "/data" }],
-                },
-              ],
-            },
-          },
-          volumeClaimTemplates: [volumeClaim("data", 5, args.storageClassName)],
-        },
-      },
-      { parent },
-    ),
-  );
+  return storeStatefulSet(parent, name, namespace, image, args.storageClassName, {
+    store: "redis",
+    component: "cache",
+    port: 6379,
+    storageGb: 5,
+    transform: args.transform?.redisStatefulSet,
+    container: {
+      command: ["sh", "-c"],
+      // The password comes from the environment at start, so it is never in the pod spec.
+      args: [`exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory ${Math.floor(memoryLimitMb * 0.75)}mb --maxmemory-policy ${cfg.cache.maxmemoryPolicy} --appendonly yes --dir /data`],
+      env: [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "REDIS_PASSWORD" } } }],
+      readinessProbe: { exec: { command: ping }, periodSeconds: 5, timeoutSeconds: 3 },
+      livenessProbe: { tcpSocket: { port: 6379 }, initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 6 },
+      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: `${memoryLimitMb}Mi` } },
+      volumeMounts: [{ name: "data", mountPath: "/data" }],
+    },
+  });
 }
