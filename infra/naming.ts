@@ -48,6 +48,11 @@ export function currentScope(): NamingScope {
   return { project: pulumi.getProject(), stack: pulumi.getStack() };
 }
 
+/** The stack's AWS region (`aws:region`), for settings that name it in text (log drivers, SigV4). */
+export function stackRegion(): string {
+  return new pulumi.Config("aws").get("region") ?? "us-east-1";
+}
+
 function slug(part: string): string {
   return part
     .toLowerCase()

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type EnvironmentSettings, type Platform, type PresetName, agentsSection } from "../../infra/config/schema";
-import { zodProblems } from "../../infra/config/zod-problems";
+import { argProblems } from "../../infra/config/zod-problems";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
@@ -198,7 +198,7 @@ export function normalizeAgentArgs(name: string, args: AgentServiceArgs): Normal
   if ((args.loadBalancer === undefined) !== (args.route === undefined)) throw new Error(`${subject}: loadBalancer and route go together`);
   const settings = { ...PRESETS[args.preset ?? "prod"].agents, ...args.settings };
   const parsed = agentsSection.safeParse(settings);
-  if (!parsed.success) throw new ConfigError(subject, zodProblems(parsed.error, settings, "settings").map((p) => ({ ...p, key: p.key.replace(":", ".") })));
+  if (!parsed.success) throw new ConfigError(subject, argProblems(parsed.error, settings, "settings"));
   const problems = [];
   if (parsed.data.minReplicas > parsed.data.maxReplicas) problems.push({ key: "settings.minReplicas", got: parsed.data.minReplicas, expected: `at most settings.maxReplicas (${parsed.data.maxReplicas})` });
   const port = args.port ?? 8080;

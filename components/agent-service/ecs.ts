@@ -3,7 +3,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as vpc from "@pulumi/aws/vpc";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import { createFargateService } from "../../infra/cluster/fargate-service";
-import { namedTags, standardTags } from "../../infra/naming";
+import { namedTags, stackRegion, standardTags } from "../../infra/naming";
 import { ecsValueFrom } from "../data-tier";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
 
@@ -96,7 +96,7 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
     targetGroupArn,
     requestCountResourceLabel: requestLabel,
     logRetentionDays: args.logRetentionDays ?? 30,
-    region: new pulumi.Config("aws").get("region") ?? "us-east-1",
+    region: stackRegion(),
     ecsExec: cluster.settings.ecsExec,
   });
   return { url: pulumi.interpolate`http://${made.dnsName}:${cfg.port}`, dnsName: made.dnsName, roleArn: made.taskRole.arn, securityGroupId: securityGroup.id };

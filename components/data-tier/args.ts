@@ -8,7 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { crossCheck } from "../../infra/config/checks";
 import { ConfigError, type ConfigProblem } from "../../infra/config/problems";
 import { type CacheSettings, type DatabaseSettings, type Platform, type PresetName, cacheSection, databaseSection } from "../../infra/config/schema";
-import { zodProblems } from "../../infra/config/zod-problems";
+import { argProblems } from "../../infra/config/zod-problems";
 import { MAX_INDEXED_DIMENSIONS } from "../../infra/database/sql";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
@@ -201,11 +201,9 @@ export function normalizeDataTierArgs(name: string, args: DataTierArgs): Normali
   const cache = { ...preset.cache, ...args.cache };
   const problems: ConfigProblem[] = [];
   const parsedDb = databaseSection.safeParse(database);
-  // zod's keys read "database:instanceClass"; a component arg reads "database.instanceClass".
-  const dotted = (found: ConfigProblem[]) => found.map((p) => ({ ...p, key: p.key.replace(":", ".") }));
-  if (!parsedDb.success) problems.push(...dotted(zodProblems(parsedDb.error, database, "database")));
+  if (!parsedDb.success) problems.push(...argProblems(parsedDb.error, database, "database"));
   const parsedCache = cacheSection.safeParse(cache);
-  if (!parsedCache.success) problems.push(...dotted(zodProblems(parsedCache.error, cache, "cache")));
+  if (!parsedCache.success) problems.push(...argProblems(parsedCache.error, cache, "cache"));
   {
     // Each section's cross-key checks run even when the other section has problems.
     const merged = { ...preset, database: parsedDb.success ? parsedDb.data : preset.database, cache: parsedCache.success ? parsedCache.data : preset.cache };

@@ -6,7 +6,7 @@ import type * as wafv2 from "@pulumi/aws/wafv2";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { loadBalancerSection, type Platform, type PresetName } from "../../infra/config/schema";
-import { zodProblems } from "../../infra/config/zod-problems";
+import { definedOnly, zodProblems } from "../../infra/config/zod-problems";
 import { AWS_NAME_LIMITS, ELB_NAME_PATTERN, currentScope } from "../../infra/naming";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
@@ -266,8 +266,4 @@ export function normalizeLoadBalancerArgs(name: string, args: LoadBalancerArgs):
     );
   }
   return { platform: args.platform, albName, deletionProtection: args.deletionProtection ?? preset.deletionProtection, ...parsed.data };
-}
-
-function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

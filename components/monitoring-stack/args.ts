@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type Platform, type PresetName, monitoringSection } from "../../infra/config/schema";
-import { zodProblems } from "../../infra/config/zod-problems";
+import { argProblems, definedOnly } from "../../infra/config/zod-problems";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../stacks/presets";
 import type { EcsCluster } from "../../infra/cluster/ecs";
@@ -167,12 +167,12 @@ export const DEFAULT_CHART_VERSION = "81.6.2";
 
 export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs): NormalizedMonitoringArgs {
   const preset = PRESETS[args.preset ?? "prod"];
-  const given = Object.fromEntries(
-    Object.entries({ retentionHours: args.retentionHours, storageGb: args.storageGb, alertsRouted: args.alertsRouted, managedPrometheus: args.managedPrometheus }).filter(([, v]) => v !== undefined),
-  );
-  const settings = { ...preset.monitoring, ...given };
+  const settings = {
+    ...preset.monitoring,
+    ...definedOnly({ retentionHours: args.retentionHours, storageGb: args.storageGb, alertsRouted: args.alertsRouted, managedPrometheus: args.managedPrometheus }),
+  };
   const parsed = monitoringSection.safeParse(settings);
-  if (!parsed.success) throw new ConfigError(`MonitoringStack "${name}"`, zodProblems(parsed.error, settings, "monitoring").map((p) => ({ ...p, key: p.key.replace(":", ".") })));
+  if (!parsed.success) throw new ConfigError(`MonitoringStack "${name}"`, argProblems(parsed.error, settings, "monitoring"));
   const chartVersion = args.chartVersion ?? DEFAULT_CHART_VERSION;
   if (!/^\d+\.\d+\.\d+$/.test(chartVersion)) {
     throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "chartVersion", got: chartVersion, expected: "an exact chart version such as 81.6.2 (pinned: a range would change the plan on its own)" }]);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../../infra/config/schema";
+import { stackRegion } from "../../infra/naming";
 import { type MonitoringStackArgs, normalizeMonitoringArgs } from "./args";
 import { createAwsAlerting, createManagedPrometheus } from "./aws";
 import { type ScrapeTarget, createEcsCollector } from "./ecs-collector";
@@ -81,7 +82,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     createEcsCollector(
       this,
       this.monitoringName,
-      { cluster: this.ecsArgs.ecsCluster, workspaceArn: this.managed.workspaceArn, remoteWriteUrl: this.managed.remoteWriteUrl, region: new pulumi.Config("aws").get("region") ?? "us-east-1", logRetentionDays: this.ecsArgs.logRetentionDays },
+      { cluster: this.ecsArgs.ecsCluster, workspaceArn: this.managed.workspaceArn, remoteWriteUrl: this.managed.remoteWriteUrl, region: stackRegion(), logRetentionDays: this.ecsArgs.logRetentionDays },
       targets,
     );
   }

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type EnvironmentSettings, type Platform, type PresetName, sandboxSection } from "../../infra/config/schema";
-import { zodProblems } from "../../infra/config/zod-problems";
+import { argProblems } from "../../infra/config/zod-problems";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
@@ -119,7 +119,7 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
   const settings = { ...PRESETS[args.preset ?? "prod"].sandbox, ...args.settings };
   const parsed = sandboxSection.safeParse(settings);
-  if (!parsed.success) throw new ConfigError(subject, zodProblems(parsed.error, settings, "settings").map((p) => ({ ...p, key: p.key.replace(":", ".") })));
+  if (!parsed.success) throw new ConfigError(subject, argProblems(parsed.error, settings, "settings"));
   const s = parsed.data;
   const problems = [];
   if (s.minReplicas > s.maxReplicas) problems.push({ key: "settings.minReplicas", got: s.minReplicas, expected: `at most settings.maxReplicas (${s.maxReplicas})` });

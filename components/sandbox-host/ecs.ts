@@ -6,7 +6,7 @@ import * as random from "@pulumi/random";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import { createFargateService } from "../../infra/cluster/fargate-service";
 import { ContainerImage } from "../../infra/images/image";
-import { namedTags, physicalName, standardTags } from "../../infra/naming";
+import { namedTags, physicalName, stackRegion, standardTags } from "../../infra/naming";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { SANDBOX_CONTEXT, SANDBOX_PORT, runtimeConfig } from "./runtime-config";
 
@@ -71,7 +71,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     // Task storage for the executions' scratch: Fargate's minimum is 21 GiB.
     ephemeralStorageGb: Math.max(21, Math.ceil((s.maxConcurrent * 64) / 1024)),
     logRetentionDays: cfg.logRetentionDays,
-    region: new pulumi.Config("aws").get("region") ?? "us-east-1",
+    region: stackRegion(),
     ecsExec: cluster.settings.ecsExec,
   });
   const admitted = new Set<string>();

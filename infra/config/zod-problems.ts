@@ -36,3 +36,16 @@ function valueAt(input: unknown, path: readonly string[]): unknown {
   }
   return current;
 }
+
+/**
+ * The same problems for a component's args, whose keys read `settings.cpu` rather than the stack
+ * config's `agentyard:sandbox.cpu`: `prefix` is the arg that holds the section.
+ */
+export function argProblems(error: z.ZodError, input: unknown, prefix: string): ConfigProblem[] {
+  return zodProblems(error, input, prefix).map((p) => ({ ...p, key: p.key.replace(":", ".") }));
+}
+
+/** The given values only: what is left out (undefined) keeps the preset's value when spread over it. */
+export function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

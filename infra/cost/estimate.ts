@@ -162,16 +162,11 @@ export function isKnownType(type: string): boolean {
   return type in PRICERS || FREE_TYPES.has(type) || UNPRICED_TYPES.has(type);
 }
 
-function componentOf(r: PlannedResource, all: readonly PlannedResource[]): string {
-  let current: PlannedResource | undefined = r;
-  let top = r.name;
-  while (current?.parent) {
-    const parent = all.find((x) => x.urn === current?.parent);
-    if (!parent) break;
-    top = parent.name;
-    current = parent;
-  }
-  return top;
+/** The name of the resource's top-level ancestor: the component its cost is reported under. */
+function componentOf(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): string {
+  let current = r;
+  for (let parent = byUrn.get(current.parent ?? ""); parent; parent = byUrn.get(current.parent ?? "")) current = parent;
+  return current.name;
 }
 
 /** The monthly estimate of a planned stack, from the price table and stated usage. */
@@ -180,13 +175,14 @@ export function estimateCost(resources: readonly PlannedResource[], region: stri
   if (!p) throw new UnknownPriceError(`no price table for region ${region}; have ${Object.keys(PRICES).join(", ")}`);
   const a = assumptions;
   const ctx: Context = { p, a, all: resources };
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const lines: CostLine[] = [];
   const unpriced: CostEstimate["unpriced"] = [];
   for (const r of resources.filter((x) => x.custom && !x.type.startsWith("kubernetes:") && !x.type.startsWith("pulumi:"))) {
     const pricer = PRICERS[r.type];
     if (pricer) {
       const figure = pricer(r, ctx);
-      if (figure) lines.push({ urn: r.urn, type: r.type, name: r.name, component: componentOf(r, resources), monthlyUsd: money(figure.usd), basis: figure.basis });
+      if (figure) lines.push({ urn: r.urn, type: r.type, name: r.name, component: componentOf(r, byUrn), monthlyUsd: money(figure.usd), basis: figure.basis });
       else unpriced.push({ urn: r.urn, type: r.type, name: r.name });
     } else if (!FREE_TYPES.has(r.type)) {
       unpriced.push({ urn: r.urn, type: r.type, name: r.name });
