@@ -105,6 +105,7 @@ describe("the prod stack on eks, with an agent image", () => {
     assert.ok(!JSON.stringify(pod).includes("hostPath") && !JSON.stringify(pod).includes("docker.sock"));
     const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
     assert.equal(config.MAX_SANDBOXES, "16");
+    assert.ok(deployment.dependencies.includes(graph.get("kubernetes:core/v1:Secret", "sandbox-auth").urn), "waits for the token Secret it mounts");
   });
 
   it("fences the sandbox: default deny, in only from agent pods and Prometheus, no egress when none is allowed", () => {

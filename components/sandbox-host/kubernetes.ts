@@ -47,6 +47,12 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
     }
 
     const scratchMb = Math.max(256, s.maxConcurrent * 64);
+    // Named by its output, so the Deployment waits for the Secret it mounts.
+    const authSecret = new core.Secret(
+      `${name}-auth`,
+      { metadata: { name: "sandbox-auth", namespace }, type: "Opaque", stringData: { token: token.result } },
+      k8sOpts,
+    );
     const workload = createWorkload(
       parent,
       name,
@@ -65,7 +71,7 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
         secrets: {},
         volumes: [
           { name: "scratch", emptyDir: { sizeLimit: `${scratchMb}Mi` } },
-          { name: "auth", secret: { secretName: "sandbox-auth", defaultMode: 0o440 } },
+          { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
         ],
         volumeMounts: [
           { name: "scratch", mountPath: "/sandbox" },
@@ -79,11 +85,6 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
         transform: args.transform,
       },
       provider,
-    );
-    new core.Secret(
-      `${name}-auth`,
-      { metadata: { name: "sandbox-auth", namespace }, type: "Opaque", stringData: { token: token.result } },
-      k8sOpts,
     );
 
     // Default deny, then the two ways in and the allow-listed ways out.
