@@ -85,8 +85,10 @@ describe("the rules and dashboards against what the sandbox runtime really expos
 
 describe("MonitoringStack on kubernetes (the local stack)", () => {
   let graph: ResourceGraph;
+  let full: ResourceGraph;
   before(async () => {
-    graph = await planStack("local").then((g) => g.within("agentyard:components:MonitoringStack"));
+    full = await planStack("local");
+    graph = full.within("agentyard:components:MonitoringStack");
   });
 
   it("installs a pinned kube-prometheus-stack with the preset's retention and storage", () => {
@@ -124,6 +126,7 @@ describe("MonitoringStack on kubernetes (the local stack)", () => {
       assert.match(deployment, /"runAsNonRoot":true/);
       assert.match(deployment, /secretKeyRef/);
       assert.match(deployment, new RegExp(`${key}\\.[a-z0-9-]+-data\\.svc`));
+      assert.ok(graph.get("kubernetes:apps/v1:Deployment", `monitoring-${key}-exporter`).dependencies.includes(full.get("kubernetes:core/v1:Secret", `data-${key === "postgres" ? "db" : "cache"}-credentials`).urn), "waits for the data tier's Secrets");
     }
   });
 });

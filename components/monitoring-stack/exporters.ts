@@ -76,7 +76,8 @@ export function createExporters(parent: pulumi.Resource, name: string, args: Mon
             },
           },
         },
-        { parent, provider: args.provider },
+        // The credentials Secrets are the data tier's, named by it: wait for the tier to exist.
+        { parent, provider: args.provider, dependsOn: [data] },
       ),
     );
     new core.Service(
