@@ -25,84 +25,84 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   const k8sOpts = { parent, provider };
   const scope = currentScope();
 
-    const namespace = restrictedNamespace(parent, `${name}-namespace`, args.namespace ?? `${scope.project}-${scope.stack}-sandbox`.slice(0, 63), provider).metadata.name;
-    const image = args.image
-      ? pulumi.output(args.image)
-      : cfg.platform === "eks"
-        ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox", platform: args.cluster?.arm64 ? "linux/arm64" : "linux/amd64" }, { parent }).imageRef
-        : pulumi.output("agentyard-sandbox:local");
-    const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, { parent });
+  const namespace = restrictedNamespace(parent, `${name}-namespace`, args.namespace ?? `${scope.project}-${scope.stack}-sandbox`.slice(0, 63), provider).metadata.name;
+  const image = args.image
+    ? pulumi.output(args.image)
+    : cfg.platform === "eks"
+      ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox", platform: args.cluster?.arm64 ? "linux/arm64" : "linux/amd64" }, { parent }).imageRef
+      : pulumi.output("agentyard-sandbox:local");
+  const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, { parent });
 
-    let runtimeClassName: pulumi.Output<string> | undefined;
-    if (s.gvisor) {
-      runtimeClassName = new node.RuntimeClass(
-        `${name}-gvisor`,
-        {
-          metadata: { name: `${scope.stack}-gvisor` },
-          handler: "runsc",
-          scheduling: { nodeSelector: { ...GVISOR_NODE_LABEL }, tolerations: [{ key: GVISOR_TAINT.key, operator: "Equal", value: GVISOR_TAINT.value, effect: "NoSchedule" }] },
-        },
-        k8sOpts,
-      ).metadata.name;
-    }
-
-    const scratchMb = Math.max(256, s.maxConcurrent * 64);
-    // Named by its output, so the Deployment waits for the Secret it mounts.
-    const authSecret = new core.Secret(
-      `${name}-auth`,
-      { metadata: { name: "sandbox-auth", namespace }, type: "Opaque", stringData: { token: token.result } },
-      k8sOpts,
-    );
-    const workload = createWorkload(
-      parent,
-      name,
+  let runtimeClassName: pulumi.Output<string> | undefined;
+  if (s.gvisor) {
+    runtimeClassName = new node.RuntimeClass(
+      `${name}-gvisor`,
       {
-        namespace,
-        appName: "sandbox",
-        component: "sandbox",
-        image,
-        port: SANDBOX_PORT,
-        uid: 10001,
-        cpuMillicores: s.cpu,
-        memoryMb: s.memoryMb,
-        minReplicas: s.minReplicas,
-        maxReplicas: s.maxReplicas,
-        config: { ...runtimeConfig(s), SANDBOX_AUTH_TOKEN_FILE: `${TOKEN_PATH}/token` },
-        secrets: {},
-        volumes: [
-          { name: "scratch", emptyDir: { sizeLimit: `${scratchMb}Mi` } },
-          { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
-        ],
-        volumeMounts: [
-          { name: "scratch", mountPath: "/sandbox" },
-          { name: "auth", mountPath: TOKEN_PATH, readOnly: true },
-        ],
-        automountToken: false,
-        runtimeClassName,
-        terminationGracePeriodSeconds: 30,
-        // Saturation shows as CPU: every execution is a busy process.
-        cpuTargetPercent: 60,
-        transform: args.transform,
+        metadata: { name: `${scope.stack}-gvisor` },
+        handler: "runsc",
+        scheduling: { nodeSelector: { ...GVISOR_NODE_LABEL }, tolerations: [{ key: GVISOR_TAINT.key, operator: "Equal", value: GVISOR_TAINT.value, effect: "NoSchedule" }] },
       },
-      provider,
-    );
+      k8sOpts,
+    ).metadata.name;
+  }
 
-    // Default deny, then the two ways in and the allow-listed ways out.
-    new networking.NetworkPolicy(`${name}-default-deny`, { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, k8sOpts);
-    const from: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [{ namespaceSelector: {}, podSelector: { matchLabels: { ...SANDBOX_CLIENT_LABEL } } }];
-    if (args.monitoringNamespace) from.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace } } });
+  const scratchMb = Math.max(256, s.maxConcurrent * 64);
+  // Named by its output, so the Deployment waits for the Secret it mounts.
+  const authSecret = new core.Secret(
+    `${name}-auth`,
+    { metadata: { name: "sandbox-auth", namespace }, type: "Opaque", stringData: { token: token.result } },
+    k8sOpts,
+  );
+  const workload = createWorkload(
+    parent,
+    name,
+    {
+      namespace,
+      appName: "sandbox",
+      component: "sandbox",
+      image,
+      port: SANDBOX_PORT,
+      uid: 10001,
+      cpuMillicores: s.cpu,
+      memoryMb: s.memoryMb,
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
+      config: { ...runtimeConfig(s), SANDBOX_AUTH_TOKEN_FILE: `${TOKEN_PATH}/token` },
+      secrets: {},
+      volumes: [
+        { name: "scratch", emptyDir: { sizeLimit: `${scratchMb}Mi` } },
+        { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
+      ],
+      volumeMounts: [
+        { name: "scratch", mountPath: "/sandbox" },
+        { name: "auth", mountPath: TOKEN_PATH, readOnly: true },
+      ],
+      automountToken: false,
+      runtimeClassName,
+      terminationGracePeriodSeconds: 30,
+      // Saturation shows as CPU: every execution is a busy process.
+      cpuTargetPercent: 60,
+      transform: args.transform,
+    },
+    provider,
+  );
+
+  // Default deny, then the two ways in and the allow-listed ways out.
+  new networking.NetworkPolicy(`${name}-default-deny`, { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, k8sOpts);
+  const from: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [{ namespaceSelector: {}, podSelector: { matchLabels: { ...SANDBOX_CLIENT_LABEL } } }];
+  if (args.monitoringNamespace) from.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace } } });
+  new networking.NetworkPolicy(
+    `${name}-allow-clients`,
+    { metadata: { name: "allow-clients", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port: SANDBOX_PORT }] }] } },
+    k8sOpts,
+  );
+  if (s.egressAllowCidrs.length > 0) {
     new networking.NetworkPolicy(
-      `${name}-allow-clients`,
-      { metadata: { name: "allow-clients", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port: SANDBOX_PORT }] }] } },
+      `${name}-allow-egress`,
+      { metadata: { name: "allow-egress", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Egress"], egress: [{ to: s.egressAllowCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] } },
       k8sOpts,
     );
-    if (s.egressAllowCidrs.length > 0) {
-      new networking.NetworkPolicy(
-        `${name}-allow-egress`,
-        { metadata: { name: "allow-egress", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Egress"], egress: [{ to: s.egressAllowCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] } },
-        k8sOpts,
-      );
-    }
+  }
 
   return { namespace, image, token: token.result };
 }
