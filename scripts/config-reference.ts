@@ -1,6 +1,6 @@
 // Prints the config reference table of README.md from the presets, so the README cannot drift
 // from the code: test/readme.test.ts fails when the two differ. `npm run -s docs:config`.
-import { PRESETS } from "../stacks/presets";
+import { PRESETS } from "../infra/config/presets";
 import { PRESET_NAMES, type SettingsSection, settingsSchema } from "../infra/config/schema";
 
 function show(value: unknown): string {

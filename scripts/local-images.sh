@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tag=agentyard-sandbox:local
-docker build -t "$tag" infra/sandbox
+docker build -t "$tag" sandbox
 
 target=${1:-}
 if [[ -z "$target" ]]; then

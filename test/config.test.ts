@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
-import { PRESETS } from "../stacks/presets";
+import { PRESETS } from "../infra/config/presets";
 
 const base = { "agentyard:platform": "eks", "agentyard:preset": "prod", "aws:region": "us-east-1" };
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { estimateCost, isKnownType } from "../infra/cost/estimate";
-import type { UsageAssumptions } from "../infra/cost/assumptions";
-import type { PlannedResource } from "../infra/plan/engine";
-import { REPO_ROOT, listStacks, readStackFile } from "../infra/plan/stack-file";
+import { estimateCost, isKnownType } from "../cli/cost/estimate";
+import type { UsageAssumptions } from "../cli/cost/assumptions";
+import type { PlannedResource } from "../cli/plan/engine";
+import { REPO_ROOT, listStacks, readStackFile } from "../cli/plan/stack-file";
 import { parseStackConfig } from "../infra/config/load";
 import { planStack } from "./harness";
 
@@ -95,7 +95,7 @@ describe("the estimate of the shipped stacks", () => {
   });
 
   it("is in the plan's JSON only with --cost, so the plan's shape is unchanged without it", () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
     const plain = JSON.parse(run(["dev", "--json"]).stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(plain).sort(), ["resources", "stack"]);
     const withCost = JSON.parse(run(["dev", "--json", "--cost"]).stdout) as { cost: { totalMonthlyUsd: number; byComponent: Record<string, number>; priceTableDate: string } };

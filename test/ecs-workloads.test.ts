@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import { requestCountLabel } from "../components/agent-service/ecs";
 import { capacityStrategy } from "../infra/cluster/ecs";
 import { fargateSize } from "../infra/cluster/fargate";
-import type { PlannedResource } from "../infra/plan/engine";
+import type { PlannedResource } from "../cli/plan/engine";
 import { type ResourceGraph, planStack } from "./harness";
 import { mandatory, runPolicies } from "./policy-harness";
 

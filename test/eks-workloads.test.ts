@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { SandboxHost } from "../components/sandbox-host";
 import { CLUSTER_CHARTS } from "../infra/cluster/eks";
-import type { PlannedResource } from "../infra/plan/engine";
+import type { PlannedResource } from "../cli/plan/engine";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
 import { UNVALIDATED_KUBERNETES_TYPES, hasModel, validateManifest } from "./kubernetes-schema";
 import { mandatory, runPolicies } from "./policy-harness";
@@ -91,11 +91,11 @@ describe("the prod stack on eks, with an agent image", () => {
     assert.equal(rule.inputs.fromPort, 8080);
   });
 
-  it("runs the sandbox in its own namespace from an image built from infra/sandbox into a scanned, immutable ECR repository", () => {
+  it("runs the sandbox in its own namespace from an image built from sandbox into a scanned, immutable ECR repository", () => {
     const repo = graph.get("aws:ecr/repository:Repository", "sandbox-image-repository");
     assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
     const image = graph.get("docker-build:index:Image", "sandbox-image-image");
-    assert.match(JSON.stringify(image.inputs.context), /infra\/sandbox/);
+    assert.match(JSON.stringify(image.inputs.context), /\/sandbox"/);
     assert.equal(image.inputs.push, true);
     const deployment = graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment");
     assert.match(String((deployment.inputs.metadata as { namespace: string }).namespace), /-sandbox$/);

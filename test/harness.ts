@@ -1,5 +1,5 @@
-import { evaluate, type PlannedResource } from "../infra/plan/engine";
-import { readStackFile, toConfigMap } from "../infra/plan/stack-file";
+import { evaluate, type PlannedResource } from "../cli/plan/engine";
+import { readStackFile, toConfigMap } from "../cli/plan/stack-file";
 import { program } from "../stacks/program";
 
 /** A registered resource graph with the queries tests read like the spec with. */

@@ -1,5 +1,5 @@
-import { SECRET_MARK } from "../infra/plan/engine";
-import type { PlannedResource } from "../infra/plan/engine";
+import { SECRET_MARK } from "../cli/plan/engine";
+import type { PlannedResource } from "../cli/plan/engine";
 
 /**
  * Validates a planned Kubernetes object against the Kubernetes OpenAPI schema (npm

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { Network } from "../infra/network/network";
 import { REQUIRED_TAG_KEYS, UNTAGGABLE_TYPES } from "../infra/naming";
-import { mockId } from "../infra/plan/mock-outputs";
+import { mockId } from "../cli/plan/mock-outputs";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
 
 const T = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diffPlan, renderDiffMarkdown } from "../infra/plan/diff";
-import { planJson } from "../infra/plan/render";
+import { diffPlan, renderDiffMarkdown } from "../cli/plan/diff";
+import { planJson } from "../cli/plan/render";
 import { planStack } from "./harness";
 
 describe("the pull-request plan diff", () => {

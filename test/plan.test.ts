@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { evaluate } from "../infra/plan/engine";
-import type { PlanJson } from "../infra/plan/render";
-import { REPO_ROOT, listStacks, readStackFile } from "../infra/plan/stack-file";
+import { evaluate } from "../cli/plan/engine";
+import type { PlanJson } from "../cli/plan/render";
+import { REPO_ROOT, listStacks, readStackFile } from "../cli/plan/stack-file";
 import { program } from "../stacks/program";
 import { planStack } from "./harness";
 
 function plan(args: string[], env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     env: { ...process.env, ...env },

@@ -1,5 +1,5 @@
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import type { PlannedResource } from "../infra/plan/engine";
+import type { PlannedResource } from "../cli/plan/engine";
 import { policies } from "../policy/policies";
 
 export interface Violation {

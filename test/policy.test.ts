@@ -13,7 +13,7 @@ import * as s3 from "@pulumi/aws/s3";
 import * as vpc from "@pulumi/aws/vpc";
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as networking from "@pulumi/kubernetes/networking/v1";
-import { listStacks } from "../infra/plan/stack-file";
+import { listStacks } from "../cli/plan/stack-file";
 import { standardTags } from "../infra/naming";
 import { policies } from "../policy/policies";
 import { planComponent, planStack } from "./harness";

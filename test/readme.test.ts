@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { REPO_ROOT } from "../infra/plan/stack-file";
+import { REPO_ROOT } from "../cli/plan/stack-file";
 import { configReference } from "../scripts/config-reference";
 
 const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");

@@ -2,9 +2,9 @@ import type { AddressInfo } from "node:net";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { type RuntimeConfig, loadConfig } from "../infra/sandbox/src/config";
-import { createSandboxServer } from "../infra/sandbox/src/http";
-import { Sandbox } from "../infra/sandbox/src/sandbox";
+import { type RuntimeConfig, loadConfig } from "../sandbox/src/config";
+import { createSandboxServer } from "../sandbox/src/http";
+import { Sandbox } from "../sandbox/src/sandbox";
 
 /** The interpreter the image ships (Debian's), not a pyenv shim. */
 export const PYTHON = "/usr/bin/python3";

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 
 /*
- * The image built from infra/sandbox/Dockerfile with a real Docker engine, run the way the
+ * The image built from sandbox/Dockerfile with a real Docker engine, run the way the
  * platforms run it: read-only root, no capabilities, no network, scratch on tmpfs.
  * AGENTYARD_DOCKER_HOST names the engine (.ci/run starts one); without it the test says why it
  * is skipped, except in CI, where a missing engine is a failure.
@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 
 const exec = promisify(execFile);
 const host = process.env.AGENTYARD_DOCKER_HOST;
-const CONTEXT = path.join(__dirname, "..", "infra", "sandbox");
+const CONTEXT = path.join(__dirname, "..", "sandbox");
 const TAG = "agentyard-sandbox:test";
 const skip = host === undefined && process.env.CI !== "true" ? "no Docker engine: set AGENTYARD_DOCKER_HOST (scripts/dockerd.sh start DIR)" : false;
 

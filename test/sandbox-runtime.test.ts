@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { loadConfig } from "../infra/sandbox/src/config";
+import { loadConfig } from "../sandbox/src/config";
 import { type RunningSandbox, alive, eventually, processesOf, startSandbox } from "./sandbox-harness";
 
 /* Everything here runs against the service listening on a port, with real Python processes. */

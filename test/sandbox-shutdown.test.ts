@@ -8,7 +8,7 @@ import { PYTHON } from "./sandbox-harness";
 
 /* The service as a process, as Kubernetes and ECS run it: SIGTERM, then a grace period. */
 
-const MAIN = path.join(__dirname, "..", "infra", "sandbox", "src", "main.ts");
+const MAIN = path.join(__dirname, "..", "sandbox", "src", "main.ts");
 
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; scratch: string }> {
   const scratch = mkdtempSync(path.join(tmpdir(), "agentyard-sandbox-"));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { listStacks } from "../infra/plan/stack-file";
+import { listStacks } from "../cli/plan/stack-file";
 import { REQUIRED_TAG_KEYS, UNTAGGABLE_TYPES } from "../infra/naming";
 import { planStack } from "./harness";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { load } from "js-yaml";
-import { REPO_ROOT, listStacks } from "../infra/plan/stack-file";
+import { REPO_ROOT, listStacks } from "../cli/plan/stack-file";
 
 const actionlint = (pattern?: string) =>
   spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "@tktco", "node-actionlint", "bin", "node-actionlint.js"), ...(pattern ? [pattern] : [])], { cwd: REPO_ROOT, encoding: "utf8" });

@@ -6,7 +6,7 @@ import { argProblems } from "../../infra/config/zod-problems";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "../../infra/config/presets";
 import type { DataTier, SecretReference } from "../data-tier";
 import type { LoadBalancer } from "../load-balancer";
 import type { SandboxHost } from "../sandbox-host";

@@ -11,7 +11,7 @@ import { type CacheSettings, type DatabaseSettings, type Platform, type PresetNa
 import { argProblems } from "../../infra/config/zod-problems";
 import { MAX_INDEXED_DIMENSIONS } from "../../infra/database/sql";
 import type { Transform } from "../../infra/transform";
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "../../infra/config/presets";
 
 export interface DataTierArgs {
   /**

@@ -9,7 +9,7 @@ import { loadBalancerSection, type Platform, type PresetName } from "../../infra
 import { definedOnly, zodProblems } from "../../infra/config/zod-problems";
 import { AWS_NAME_LIMITS, ELB_NAME_PATTERN, currentScope } from "../../infra/naming";
 import type { Transform } from "../../infra/transform";
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "../../infra/config/presets";
 import type { RouteArgs } from "./routes";
 
 export interface LoadBalancerArgs {

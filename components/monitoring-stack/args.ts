@@ -4,7 +4,7 @@ import { ConfigError } from "../../infra/config/problems";
 import { type Platform, type PresetName, monitoringSection } from "../../infra/config/schema";
 import { argProblems, definedOnly } from "../../infra/config/zod-problems";
 import type { Transform } from "../../infra/transform";
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "../../infra/config/presets";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { DataTier } from "../data-tier";
 

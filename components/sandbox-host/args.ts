@@ -6,7 +6,7 @@ import { argProblems } from "../../infra/config/zod-problems";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "../../infra/config/presets";
 
 export type SandboxSettings = EnvironmentSettings["sandbox"];
 
@@ -72,8 +72,8 @@ export interface SandboxHostArgs {
    */
   provider?: pulumi.ProviderResource;
   /**
-   * The runtime image. On `eks` without it, the image is built from `infra/sandbox` and pushed to ECR.
-   * @default built from infra/sandbox (eks); "agentyard-sandbox:local" (kubernetes, built by `npm run image:sandbox`)
+   * The runtime image. On `eks` without it, the image is built from `sandbox` and pushed to ECR.
+   * @default built from sandbox (eks); "agentyard-sandbox:local" (kubernetes, built by `npm run image:sandbox`)
    * @example
    * ```ts
    * { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sandbox@sha256:..." }

@@ -7,7 +7,7 @@ export type { SandboxHostArgs } from "./args";
 export { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT } from "./runtime-config";
 
 /**
- * The code-execution sandbox for agents: the runtime from infra/sandbox, isolated from the rest.
+ * The code-execution sandbox for agents: the runtime from sandbox, isolated from the rest.
  * On `eks` and `kubernetes`: its own namespace, a default-deny NetworkPolicy (in only from agent
  * pods and Prometheus, out only to allow-listed CIDRs), no service-account token, a size-limited
  * scratch volume, optional gVisor. On `ecs`: a Fargate service with its own security group,

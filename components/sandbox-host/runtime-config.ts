@@ -5,9 +5,9 @@ export const SANDBOX_PORT = 8080;
 /** Pods with this label may call the sandbox (AgentService sets it). */
 export const SANDBOX_CLIENT_LABEL = { "agentyard.dev/sandbox-client": "true" } as const;
 /** The runtime's build context: its Dockerfile and sources. */
-export const SANDBOX_CONTEXT = path.join(__dirname, "..", "..", "infra", "sandbox");
+export const SANDBOX_CONTEXT = path.join(__dirname, "..", "..", "sandbox");
 
-/** The runtime's settings (infra/sandbox/src/config.ts reads them) from the sandbox section. */
+/** The runtime's settings (sandbox/src/config.ts reads them) from the sandbox section. */
 export function runtimeConfig(s: SandboxSettings): Record<string, string> {
   return {
     PORT: String(SANDBOX_PORT),

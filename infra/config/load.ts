@@ -1,4 +1,4 @@
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "./presets";
 import { crossCheck } from "./checks";
 import { ConfigError, type ConfigProblem } from "./problems";
 import { zodProblems } from "./zod-problems";

@@ -176,7 +176,7 @@ export const loadBalancerSection = z.strictObject({
 });
 
 /** Every setting a preset fixes; config may override any key of it. */
-/** Usage the cost estimate assumes (a plan cannot know traffic); see infra/cost/assumptions.ts. */
+/** Usage the cost estimate assumes (a plan cannot know traffic); see cli/cost/assumptions.ts. */
 export const costSection = z.strictObject({
   natGbPerGateway: integer(0, 1000000),
   albLcus: z.number({ error: "a number of load balancer capacity units" }).min(0).max(10000),

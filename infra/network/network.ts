@@ -8,7 +8,7 @@ import { getRegionOutput } from "@pulumi/aws/getRegion";
 import { ConfigError } from "../config/problems";
 import { type NAT_MODES, type PresetName, networkSection } from "../config/schema";
 import { zodProblems } from "../config/zod-problems";
-import { PRESETS } from "../../stacks/presets";
+import { PRESETS } from "../../infra/config/presets";
 import { namedTags, standardTags } from "../naming";
 import { applyTransform, type Transform } from "../transform";
 import { INTERFACE_ENDPOINT_SERVICES, endpointSlug } from "./endpoints";

@@ -1,4 +1,4 @@
-import type { EnvironmentSettings, PresetName } from "../infra/config/schema";
+import type { EnvironmentSettings, PresetName } from "./schema";
 
 /*
  * Environment presets: typed data that sizes every component. A stack names one and overrides

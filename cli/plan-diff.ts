@@ -2,7 +2,7 @@
 // `npm run plan -- <stack> --json --cost`) of two commits and prints the pull-request comment.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { type PlanDocument, diffPlan, renderDiffMarkdown } from "../infra/plan/diff";
+import { type PlanDocument, diffPlan, renderDiffMarkdown } from "./plan/diff";
 
 function load(dir: string, file: string): PlanDocument | undefined {
   const full = path.join(dir, file);

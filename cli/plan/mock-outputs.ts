@@ -273,8 +273,8 @@ export function mockInvoke(args: pulumi.runtime.MockCallArgs, ctx: MockContext):
     default:
       // An unanswered invoke would return nothing and silently blank every input built from it.
       // The SDK reports an invoke failure by its gRPC `details`, so the message goes there too.
-      throw Object.assign(new Error(`mock engine: no mock for invoke ${args.token}; add one to infra/plan/mock-outputs.ts`), {
-        details: `mock engine: no mock for invoke ${args.token}; add one to infra/plan/mock-outputs.ts`,
+      throw Object.assign(new Error(`mock engine: no mock for invoke ${args.token}; add one to cli/plan/mock-outputs.ts`), {
+        details: `mock engine: no mock for invoke ${args.token}; add one to cli/plan/mock-outputs.ts`,
       });
   }
 }

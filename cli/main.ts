@@ -1,13 +1,13 @@
 // `npm run plan -- <stack> [--json] [--preview] [--cost]`: the stack's program evaluated offline
 // under the mock engine (no Pulumi CLI, no credentials), printed as a resource tree or as one JSON
-// object; `--cost` adds the monthly estimate from the price table in infra/cost.
+// object; `--cost` adds the monthly estimate from the price table in cli/cost.
 import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
-import { estimateCost } from "../infra/cost/estimate";
-import { costText } from "../infra/cost/render";
-import { evaluate } from "../infra/plan/engine";
-import { planJson, planTree } from "../infra/plan/render";
-import { StackFileError, readStackFile } from "../infra/plan/stack-file";
+import { estimateCost } from "./cost/estimate";
+import { costText } from "./cost/render";
+import { evaluate } from "./plan/engine";
+import { planJson, planTree } from "./plan/render";
+import { StackFileError, readStackFile } from "./plan/stack-file";
 import { program } from "../stacks/program";
 
 const USAGE = "usage: npm run plan -- <stack> [--json] [--preview] [--cost]";

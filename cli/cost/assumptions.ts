@@ -1,8 +1,8 @@
-import type { EnvironmentSettings } from "../config/schema";
+import type { EnvironmentSettings } from "../../infra/config/schema";
 
 /**
  * Usage that a plan cannot know, stated so the reader can disagree. Each preset has its own
- * (`cost` in stacks/presets.ts) and `agentyard:cost` overrides any of them:
+ * (`cost` in infra/config/presets.ts) and `agentyard:cost` overrides any of them:
  * - natGbPerGateway: GB through each NAT gateway a month (image pulls, model API calls);
  * - albLcus: average load balancer capacity units (1 LCU: 25 new connections/s, 3,000 active, 1 GB/h);
  * - logGbPerGroup: GB ingested into each log group a month;
