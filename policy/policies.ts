@@ -178,7 +178,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
 
   resourcePolicy("ecs-tasks-hardened", "ECS containers run non-root on a read-only root, with secrets from Secrets Manager, not plain environment.", (type, props, report) => {
     if (type !== "aws:ecs/taskDefinition:TaskDefinition") return;
-    let containers: Props[] = [];
+    let containers: Props[];
     try {
       containers = list(JSON.parse(String(props.containerDefinitions))).map(obj);
     } catch {
