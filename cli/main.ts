@@ -27,14 +27,22 @@ async function main(argv: string[]): Promise<number> {
   const cost = flags.has("--cost") ? estimateFor(file, resources) : undefined;
   if (flags.has("--json")) {
     // The cost is a key of its own, present only with --cost: the plan's shape is unchanged without it.
-    process.stdout.write(`${JSON.stringify(cost ? { ...planJson(file.stack, resources), cost } : planJson(file.stack, resources), null, 2)}\n`);
+    await print(`${JSON.stringify(cost ? { ...planJson(file.stack, resources), cost } : planJson(file.stack, resources), null, 2)}\n`);
   } else {
     const where = result.region ? `, region ${result.region}` : "";
     const header = `Plan of stack ${file.stack} (platform ${result.platform}, preset ${result.preset}${where}): ${resources.length} resources, evaluated in ${ms.toFixed(0)} ms`;
-    process.stdout.write(`${planTree(header, resources)}\n`);
-    if (cost) process.stdout.write(`\n${costText(cost)}\n`);
+    await print(`${planTree(header, resources)}\n${cost ? `\n${costText(cost)}\n` : ""}`);
   }
   return 0;
+}
+
+/**
+ * Writes to stdout and resolves once the text is handed to the OS. main() ends in process.exit,
+ * which drops whatever a pipe has not taken yet: a reader slower than the plan (a loaded machine)
+ * got a JSON cut off mid-string before this waited.
+ */
+function print(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
 function estimateFor(file: ReturnType<typeof readStackFile>, resources: Parameters<typeof estimateCost>[0]) {

@@ -39,6 +39,15 @@ describe("npm run plan", () => {
     for (const r of json.resources) assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type", "urn"]);
   });
 
+  it("prints the whole JSON into a pipe whose reader is slower than the plan", () => {
+    // A pipe holds 64 KiB and the prod plan is over twice that, so the plan must wait for its reader
+    // before it exits (it did not: the JSON was cut off at 64 KiB on a loaded machine).
+    const node = JSON.stringify(process.execPath);
+    const run = spawnSync("sh", ["-c", `${node} --import tsx cli/main.ts prod --json 2>/dev/null | { sleep 2; cat; }`], { cwd: REPO_ROOT, encoding: "utf8" });
+    assert.ok(run.stdout.length > 65536, `only ${run.stdout.length} bytes`);
+    assert.equal((JSON.parse(run.stdout) as PlanJson).stack, "prod");
+  });
+
   it("lists a NAT instance and no NAT gateway for dev", () => {
     const json = planJsonOf("dev");
     assert.equal(json.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length, 0);
