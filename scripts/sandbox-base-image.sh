@@ -9,8 +9,10 @@ set -euo pipefail
 dir=${1:?usage: sandbox-base-image.sh DIR}
 node_major=24
 npm_major=11
-# Debian 13: stable since 2025-08-09; bookworm (12) left the security team's support on 2026-06-10
-# and has LTS only (https://www.debian.org/releases/, https://wiki.debian.org/LTS).
+# Debian 13 (trixie): stable since 2025-08-09. Bookworm (12) left the Debian security team's
+# regular support in mid-2026 and has only the LTS team's best-effort subset until 2028-06-30
+# (https://www.debian.org/releases/, https://wiki.debian.org/LTS). Same packages either way
+# (python3, tini), so the image moves to trixie.
 suite=trixie
 tag=node:$node_major-$suite-slim
 if docker image inspect "$tag" >/dev/null 2>&1; then
