@@ -10,10 +10,12 @@ import { PRESETS } from "../../infra/config/presets";
 import type { DataTier, SecretReference } from "../data-tier";
 import type { LoadBalancer } from "../load-balancer";
 import type { SandboxHost } from "../sandbox-host";
+import type * as ecs from "@pulumi/aws/ecs";
+import { type AppArgs, appArgsProblems } from "./app-args";
 
 export type AgentSettings = EnvironmentSettings["agents"];
 
-export interface AgentServiceArgs {
+export interface AgentServiceArgs extends AppArgs {
   /**
    * Where it renders: a hardened Deployment on `eks` and `kubernetes`, a Fargate service on `ecs`.
    * @example
@@ -50,7 +52,7 @@ export interface AgentServiceArgs {
   image?: pulumi.Input<string>;
   build?: { context: string; dockerfile?: string };
   /**
-   * The port the service listens on; it must answer `/health` (liveness) and `/ready` (readiness) there.
+   * The port the service listens on (named `http`); the default probes ask `/health` (liveness) and `/ready` (readiness) there.
    * @default 8080
    * @example
    * ```ts
@@ -134,8 +136,10 @@ export interface AgentServiceArgs {
    */
   arm64?: boolean;
   /**
-   * The container health check (platform `ecs`); the image must have the command.
-   * @default ["CMD-SHELL", "curl -fsS http://127.0.0.1:<port>/health || exit 1"]
+   * The container health check (platform `ecs`); the image must have the command. Without one, a
+   * `command` liveness probe becomes the health check, and an HTTP one is left to the ALB's check of
+   * the readiness path (slim images have no curl to run an HTTP check from inside).
+   * @default the liveness probe's command, else none
    * @example
    * ```ts
    * { healthCheckCommand: ["CMD", "/app/healthcheck"] }
@@ -178,7 +182,15 @@ export interface AgentServiceArgs {
    * { transform: { deployment: (args) => { args.metadata = { ...args.metadata, annotations: { team: "ai" } }; } } }
    * ```
    */
-  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+  transform?: {
+    deployment?: Transform<k8s.apps.v1.DeploymentArgs>;
+    /** The migration Job (`eks`, `kubernetes`). */
+    job?: Transform<k8s.batch.v1.JobArgs>;
+    /** The task definition (`ecs`). */
+    taskDefinition?: Transform<ecs.TaskDefinitionArgs>;
+    /** The Fargate service (`ecs`). */
+    service?: Transform<ecs.ServiceArgs>;
+  };
 }
 
 export interface NormalizedAgentArgs {
@@ -208,6 +220,28 @@ export function normalizeAgentArgs(name: string, args: AgentServiceArgs): Normal
   }
   const clash = Object.keys(args.env ?? {}).filter((k) => k in (args.secrets ?? {}));
   for (const key of clash) problems.push({ key: `secrets.${key}`, got: key, expected: "a name not also in env" });
+  problems.push(...appArgsProblems(args, port), ...platformProblems(args));
   if (problems.length) throw new ConfigError(subject, problems);
   return { platform: args.platform, settings: parsed.data, port };
+}
+
+/** What a platform cannot do, refused with the reason rather than dropped. */
+function platformProblems(args: AgentServiceArgs): Array<{ key: string; got: unknown; expected: string }> {
+  const problems: Array<{ key: string; got: unknown; expected: string }> = [];
+  if (args.kind === "worker" && (args.loadBalancer || args.route)) problems.push({ key: "route", got: args.route ?? "a loadBalancer", expected: "none: a worker has no route and no public exposure" });
+  for (const [volumeName, volume] of Object.entries(args.volumes ?? {})) {
+    if (volume.type === "efs") problems.push({ key: `volumes.${volumeName}`, got: "efs", expected: "scratch or config: EFS volumes are not built yet (EFS CSI driver on EKS, efsVolumeConfiguration on Fargate); use a scratch volume or an external store" });
+  }
+  if (args.platform === "ecs") {
+    if (args.fieldEnv && Object.keys(args.fieldEnv).length) problems.push({ key: "fieldEnv", got: Object.keys(args.fieldEnv), expected: "none on ecs: a task has no pod fields (read ECS_CONTAINER_METADATA_URI_V4 for the task's ARN)" });
+    if (args.autoscaling?.prometheus) problems.push({ key: "autoscaling.prometheus", got: args.autoscaling.prometheus.query, expected: "none on ecs: Application Auto Scaling tracks CloudWatch metrics, not Prometheus queries (publish the metric to CloudWatch and use a transform)" });
+    if (args.migration) problems.push({ key: "migration", got: args.migration.command, expected: "none on ecs yet: a one-off task during up is not built; run it from CI with aws ecs run-task" });
+    if (args.registryCredentials && args.registryCredentials.secretArn === undefined) problems.push({ key: "registryCredentials.secretArn", got: undefined, expected: "a Secrets Manager secret with username and password on ecs (repositoryCredentials)" });
+    for (const [key, probe] of Object.entries(args.probes ?? {})) {
+      if (probe && "tcp" in probe) problems.push({ key: `probes.${key}`, got: "tcp", expected: "path or command on ecs: a container health check runs a command, and the ALB checks an HTTP path" });
+    }
+  } else if (args.registryCredentials && args.registryCredentials.kubernetesSecretName === undefined) {
+    problems.push({ key: "registryCredentials.kubernetesSecretName", got: undefined, expected: "a kubernetes.io/dockerconfigjson Secret in the namespace on eks and kubernetes (imagePullSecrets)" });
+  }
+  return problems;
 }

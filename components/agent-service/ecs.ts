@@ -6,6 +6,8 @@ import { createFargateService } from "../../infra/cluster/fargate-service";
 import { namedTags, stackRegion, standardTags } from "../../infra/naming";
 import { ecsValueFrom } from "../data-tier";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
+import { loadBalancerHealthPath } from "./app-args";
+import { ecsHealthCheck } from "./probes";
 
 const COMPONENT = "agents";
 
@@ -64,7 +66,7 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
   let requestLabel: pulumi.Output<string> | undefined;
   const lb = args.loadBalancer;
   if (lb && args.route) {
-    const attached = lb.attach(name, { port: cfg.port, healthCheckPath: "/ready", ...args.route });
+    const attached = lb.attach(name, { port: cfg.port, healthCheckPath: loadBalancerHealthPath(args), stickinessSeconds: args.stickySessions?.durationSeconds, ...args.route });
     targetGroupArn = attached.targetGroupArn;
     if (lb.securityGroupId) {
       new vpc.SecurityGroupIngressRule(`${name}-from-load-balancer`, { securityGroupId: securityGroup.id, referencedSecurityGroupId: lb.securityGroupId, ipProtocol: "tcp", fromPort: cfg.port, toPort: cfg.port, description: "ALB", tags: standardTags(COMPONENT) }, child);
@@ -73,6 +75,16 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
     if (lb.arn && targetGroupArn) requestLabel = pulumi.all([lb.arn, targetGroupArn]).apply(([a, t]) => requestCountLabel(a, t));
   }
 
+  const volumes = Object.values(args.volumes ?? {});
+  const scratch = volumes.flatMap((v) => (v.type === "scratch" ? [v] : []));
+  const scratchMb = scratch.reduce((sum, v) => sum + v.sizeMb, 0);
+  // Fargate gives 20 GiB of task storage; more is asked for as 21 to 200 GiB
+  // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-storage.html). Scratch sizes are
+  // what the app expects to have, not enforced per directory on ECS.
+  const ephemeralStorageGb = scratchMb > 16 * 1024 ? Math.min(200, Math.max(21, Math.ceil(scratchMb / 1024) + 4)) : undefined;
+  const health = ecsHealthCheck(args.probes, args.healthCheckCommand);
+  const registrySecret = args.registryCredentials?.secretArn;
+  if (registrySecret) secretArns.push(registrySecret);
   const made = createFargateService(parent, name, {
     cluster,
     appName: name,
@@ -90,9 +102,18 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
     kmsKeyArns: data?.kmsKeyArn ? [data.kmsKeyArn] : [],
     taskRoleStatements: args.iamStatements,
     securityGroupId: securityGroup.id,
-    healthCheckCommand: args.healthCheckCommand ?? ["CMD-SHELL", `curl -fsS http://127.0.0.1:${cfg.port}/health || exit 1`],
+    healthCheckCommand: health?.command,
+    healthCheckTimings: health ? { interval: health.interval, timeout: health.timeout, retries: health.retries, startPeriod: health.startPeriod } : undefined,
+    entryPoint: args.command,
+    command: args.args,
+    extraPorts: Object.entries(args.ports ?? {}).map(([portName, port]) => ({ name: portName, port })),
+    configFiles: volumes.flatMap((v) => (v.type === "config" ? [{ path: v.path, files: v.files }] : [])),
+    repositoryCredentialsArn: registrySecret,
+    requestsPerTarget: args.autoscaling?.requestsPerTarget,
+    ephemeralStorageGb,
+    transform: args.transform?.taskDefinition || args.transform?.service ? { taskDefinition: args.transform.taskDefinition, service: args.transform.service } : undefined,
     arm64: args.arm64 ?? cluster.settings.architecture === "arm64",
-    scratchPaths: ["/tmp"],
+    scratchPaths: ["/tmp", ...scratch.map((v) => v.path)],
     targetGroupArn,
     requestCountResourceLabel: requestLabel,
     logRetentionDays: args.logRetentionDays ?? 30,

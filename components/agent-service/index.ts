@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerImage } from "../../infra/images/image";
 import { type AgentServiceArgs, normalizeAgentArgs } from "./args";
+import { portNumber } from "./app-args";
 import { createEcsAgent } from "./ecs";
 import { createKubernetesAgent } from "./kubernetes";
 
 export type { AgentServiceArgs } from "./args";
+export type { AppArgs, AppAutoscaling, AppMigration, AppProbes, AppVolume, PodField, ProbeSpec } from "./app-args";
 
 /**
  * An agent HTTP service. On `eks` and `kubernetes`: a hardened Deployment (rolling updates with no
@@ -44,7 +46,7 @@ export class AgentService extends pulumi.ComponentResource {
       this.url = made.url;
       this.roleArn = made.roleArn;
       this.securityGroupId = made.securityGroupId;
-      this.metricsTarget = { job: name, dnsName: made.dnsName, port: cfg.port, securityGroupId: made.securityGroupId };
+      this.metricsTarget = { job: name, dnsName: made.dnsName, port: portNumber(args.metricsPort, cfg.port, args.ports), securityGroupId: made.securityGroupId };
     } else {
       const made = createKubernetesAgent(this, name, cfg, args, image);
       this.namespace = made.namespace;

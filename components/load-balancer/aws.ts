@@ -155,6 +155,7 @@ export function createAwsFrontDoor(
           vpcId: args.vpcId as pulumi.Input<string>,
           deregistrationDelay: route.deregistrationDelaySeconds,
           slowStart: route.slowStartSeconds,
+          ...(route.stickinessSeconds ? { stickiness: { enabled: true, type: "lb_cookie", cookieDuration: route.stickinessSeconds } } : {}),
           healthCheck: {
             enabled: true,
             path: route.healthCheckPath,

@@ -23,6 +23,12 @@ export function ingressAnnotations(cfg: NormalizedLoadBalancerArgs, route: Norma
     "nginx.ingress.kubernetes.io/ssl-redirect": tls ? "true" : "false",
   };
   if (!cfg.allowedCidrs.includes("0.0.0.0/0")) annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = cfg.allowedCidrs.join(",");
+  if (route.stickinessSeconds) {
+    // ingress-nginx sends to endpoints, not through the Service, so ClientIP affinity does not apply: a cookie does.
+    // https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#session-affinity
+    annotations["nginx.ingress.kubernetes.io/affinity"] = "cookie";
+    annotations["nginx.ingress.kubernetes.io/session-cookie-max-age"] = String(route.stickinessSeconds);
+  }
   return annotations;
 }
 

@@ -89,6 +89,17 @@ export interface RouteArgs {
    * ```
    */
   targetGroupName?: string;
+  /**
+   * Keep a client on one target for this long: ALB `lb_cookie` stickiness (1 s to 7 days,
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/sticky-sessions.html), an
+   * ingress-nginx affinity cookie on `kubernetes`.
+   * @default off
+   * @example
+   * ```ts
+   * { stickinessSeconds: 10800 }
+   * ```
+   */
+  stickinessSeconds?: number;
 }
 
 export interface NormalizedRoute {
@@ -103,6 +114,7 @@ export interface NormalizedRoute {
   readonly slowStartSeconds: number;
   readonly serviceName: string;
   readonly targetGroupName: string;
+  readonly stickinessSeconds?: number;
 }
 
 /** The literal part of an ALB path pattern, before its first `*`: `/auth/*` -> `/auth/`. */
@@ -143,6 +155,7 @@ export function routeProblems(lbName: string, name: string, route: RouteArgs, ta
   for (const [key, value, max] of [["deregistrationDelaySeconds", route.deregistrationDelaySeconds, 3600], ["slowStartSeconds", route.slowStartSeconds, 900]] as const) {
     if (value !== undefined && !inRange(value, 0, max)) problems.push(`${where}: ${key} ${value} is not an integer from 0 to ${max}`);
   }
+  if (route.stickinessSeconds !== undefined && !inRange(route.stickinessSeconds, 1, 604800)) problems.push(`${where}: stickinessSeconds ${route.stickinessSeconds} is not an integer from 1 to 604800 (7 days)`);
   if (route.slowStartSeconds !== undefined && route.slowStartSeconds > 0 && route.slowStartSeconds < 30) {
     problems.push(`${where}: slowStartSeconds must be 0 or from 30 to 900 (an ALB rule)`);
   }
@@ -163,5 +176,6 @@ export function normalizeRoute(name: string, route: RouteArgs, targetGroupName: 
     slowStartSeconds: route.slowStartSeconds ?? 30,
     serviceName: route.serviceName ?? name,
     targetGroupName,
+    ...(route.stickinessSeconds ? { stickinessSeconds: route.stickinessSeconds } : {}),
   };
 }

@@ -31,7 +31,23 @@ export interface FargateServiceSpec {
   readonly kmsKeyArns: pulumi.Input<string>[];
   readonly taskRoleStatements?: Array<{ Effect: "Allow" | "Deny"; Action: string[]; Resource: pulumi.Input<string>[] }>;
   readonly securityGroupId: pulumi.Input<string>;
-  readonly healthCheckCommand: string[];
+  /** The container health check command; none when undefined (the ALB's health check then decides). */
+  readonly healthCheckCommand: string[] | undefined;
+  /** Timings of the container health check. @default interval 15, timeout 5, retries 3, startPeriod 20 */
+  readonly healthCheckTimings?: { interval: number; timeout: number; retries: number; startPeriod: number };
+  /** Overrides of the image's ENTRYPOINT and CMD. */
+  readonly entryPoint?: string[];
+  readonly command?: string[];
+  /** Named ports beyond `http`. */
+  readonly extraPorts?: Array<{ name: string; port: number }>;
+  /** Read-only directories of files written before the app starts by a non-essential init container. */
+  readonly configFiles?: Array<{ path: string; files: Record<string, string> }>;
+  /** The image of that init container (it needs `sh` and `base64`). */
+  readonly configWriterImage?: string;
+  /** A Secrets Manager secret with `username` and `password` for a private registry. */
+  readonly repositoryCredentialsArn?: pulumi.Input<string>;
+  /** ALB requests a minute per task to hold. @default 1000 */
+  readonly requestsPerTarget?: number;
   readonly arm64: boolean;
   /** Writable paths on task storage (the root filesystem is read-only). */
   readonly scratchPaths: string[];
@@ -91,11 +107,14 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
   if (statements.length) new iam.RolePolicy(`${name}-task-policy`, { role: task.role.name, policy: pulumi.output({ Version: "2012-10-17", Statement: statements }).apply((p) => JSON.stringify(p)) }, child);
 
   const size = fargateSize(spec.cpuMillicores, spec.memoryMb);
-  const volumes = spec.scratchPaths.map((_, i) => ({ name: `scratch-${i}` }));
+  const configs = spec.configFiles ?? [];
+  const volumes = [...spec.scratchPaths.map((_, i) => ({ name: `scratch-${i}` })), ...configs.map((_, i) => ({ name: `config-${i}` }))];
+  const healthCheck = spec.healthCheckCommand ? { command: spec.healthCheckCommand, ...(spec.healthCheckTimings ?? { interval: 15, timeout: 5, retries: 3, startPeriod: 20 }) } : undefined;
   const containerDefinitions = pulumi
-    .all([spec.image, pulumi.output(spec.env), pulumi.output(spec.secrets), logGroup.name])
-    .apply(([image, env, secrets, group]) =>
+    .all([spec.image, pulumi.output(spec.env), pulumi.output(spec.secrets), logGroup.name, pulumi.output(spec.repositoryCredentialsArn)])
+    .apply(([image, env, secrets, group, registrySecret]) =>
       JSON.stringify([
+        ...configWriter(spec, group),
         {
           name: spec.appName,
           image,
@@ -103,11 +122,21 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
           user: spec.user,
           readonlyRootFilesystem: true,
           linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
-          portMappings: [{ name: "http", containerPort: spec.port, protocol: "tcp", appProtocol: "http" }],
+          ...(spec.entryPoint ? { entryPoint: spec.entryPoint } : {}),
+          ...(spec.command ? { command: spec.command } : {}),
+          ...(registrySecret ? { repositoryCredentials: { credentialsParameter: registrySecret } } : {}),
+          ...(configs.length ? { dependsOn: [{ containerName: CONFIG_WRITER, condition: "SUCCESS" }] } : {}),
+          portMappings: [
+            { name: "http", containerPort: spec.port, protocol: "tcp", appProtocol: "http" },
+            ...(spec.extraPorts ?? []).map((p) => ({ name: p.name, containerPort: p.port, protocol: "tcp" })),
+          ],
           environment: Object.entries(env).sort().map(([n, value]) => ({ name: n, value })),
           secrets: Object.entries(secrets).sort().map(([n, valueFrom]) => ({ name: n, valueFrom })),
-          mountPoints: spec.scratchPaths.map((containerPath, i) => ({ sourceVolume: `scratch-${i}`, containerPath, readOnly: false })),
-          healthCheck: { command: spec.healthCheckCommand, interval: 15, timeout: 5, retries: 3, startPeriod: 20 },
+          mountPoints: [
+            ...spec.scratchPaths.map((containerPath, i) => ({ sourceVolume: `scratch-${i}`, containerPath, readOnly: false })),
+            ...configs.map((c, i) => ({ sourceVolume: `config-${i}`, containerPath: c.path, readOnly: true })),
+          ],
+          ...(healthCheck ? { healthCheck } : {}),
           logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": group, "awslogs-region": spec.region, "awslogs-stream-prefix": spec.appName } },
           stopTimeout: 30,
         },
@@ -204,7 +233,48 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
     );
   tracking("cpu", "ECSServiceAverageCPUUtilization", 70);
   tracking("memory", "ECSServiceAverageMemoryUtilization", 80);
-  if (spec.requestCountResourceLabel) tracking("requests", "ALBRequestCountPerTarget", 1000, spec.requestCountResourceLabel);
+  if (spec.requestCountResourceLabel) tracking("requests", "ALBRequestCountPerTarget", spec.requestsPerTarget ?? 1000, spec.requestCountResourceLabel);
 
   return { service, taskDefinition, taskRole: task.role, dnsName: pulumi.interpolate`${spec.appName}.${spec.cluster.namespaceName}` };
+}
+
+const CONFIG_WRITER = "config-writer";
+/** busybox from the ECR Public mirror of Docker's official images (no Docker Hub pull limits). */
+export const DEFAULT_CONFIG_WRITER_IMAGE = "public.ecr.aws/docker/library/busybox:1.37.0";
+
+/**
+ * Fargate has no ConfigMap: a non-essential container writes each file (base64 in its environment,
+ * so any byte survives) into a task volume and exits; the app starts only after it exits 0
+ * (`dependsOn` condition SUCCESS, https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html)
+ * and mounts the volume read-only. A volume with no host path is task storage shared by the task's containers.
+ */
+function configWriter(spec: FargateServiceSpec, logGroup: string): object[] {
+  const configs = spec.configFiles ?? [];
+  if (!configs.length) return [];
+  const environment: Array<{ name: string; value: string }> = [];
+  const steps: string[] = [];
+  configs.forEach((config, i) =>
+    Object.entries(config.files)
+      .sort()
+      .forEach(([file, content], j) => {
+        const variable = `CONFIG_FILE_${i}_${j}`;
+        environment.push({ name: variable, value: Buffer.from(content).toString("base64") });
+        steps.push(`printf '%s' "$${variable}" | base64 -d > /out/${i}/${file}`);
+      }),
+  );
+  return [
+    {
+      name: CONFIG_WRITER,
+      image: spec.configWriterImage ?? DEFAULT_CONFIG_WRITER_IMAGE,
+      essential: false,
+      user: spec.user,
+      readonlyRootFilesystem: true,
+      linuxParameters: { capabilities: { drop: ["ALL"] } },
+      entryPoint: ["sh", "-c"],
+      command: [`set -e; ${steps.join("; ")}`],
+      environment,
+      mountPoints: configs.map((_, i) => ({ sourceVolume: `config-${i}`, containerPath: `/out/${i}`, readOnly: false })),
+      logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroup, "awslogs-region": spec.region, "awslogs-stream-prefix": CONFIG_WRITER } },
+    },
+  ];
 }

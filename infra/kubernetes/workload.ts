@@ -12,6 +12,7 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 type Toleration = k8s.types.input.core.v1.Toleration;
+type Probe = k8s.types.input.core.v1.Probe;
 
 /** One HTTP service as a hardened Deployment with its Service, autoscaler and disruption budget. */
 export interface WorkloadSpec {
@@ -46,6 +47,27 @@ export interface WorkloadSpec {
   readonly cpuTargetPercent: number;
   readonly memoryTargetPercent?: number;
   readonly transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+  /** Overrides of the image's ENTRYPOINT and CMD. */
+  readonly command?: string[];
+  readonly args?: string[];
+  /** Probes replacing the defaults (`/ready`, `/health` on `http`). */
+  readonly probes?: { readiness?: Probe; liveness?: Probe; startup?: Probe };
+  /** Named ports beyond `http`, on the container and the Service. */
+  readonly extraPorts?: Array<{ name: string; port: number }>;
+  /**
+   * The port Prometheus scrapes when not `http`: a second Service `<app>-metrics` carries the scrape
+   * label, with that port named `http` (what the ServiceMonitor selects), and the main one does not.
+   */
+  readonly metricsPortName?: string;
+  /** Service `ClientIP` affinity for this many seconds. */
+  readonly sessionAffinitySeconds?: number;
+  readonly imagePullSecrets?: string[];
+  /** Size of the `/tmp` emptyDir. @default "64Mi" */
+  readonly tmpSizeLimit?: string;
+  /** What the Deployment waits for (a migration Job). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** false when something else (KEDA) owns the HorizontalPodAutoscaler. @default true */
+  readonly autoscaler?: boolean;
 }
 
 export interface Workload {
@@ -113,12 +135,14 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
                 {
                   name: spec.appName,
                   image: spec.image,
-                  ports: [{ name: "http", containerPort: spec.port }],
+                  command: spec.command,
+                  args: spec.args,
+                  ports: [{ name: "http", containerPort: spec.port }, ...(spec.extraPorts ?? []).map((p) => ({ name: p.name, containerPort: p.port }))],
                   envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
                   env: spec.extraEnv,
-                  readinessProbe: probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
-                  livenessProbe: probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
-                  startupProbe: probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
+                  readinessProbe: spec.probes?.readiness ?? probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
+                  livenessProbe: spec.probes?.liveness ?? probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
+                  startupProbe: spec.probes?.startup ?? probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
                   resources: {
                     requests: { cpu: `${spec.cpuMillicores}m`, memory: `${spec.memoryMb}Mi` },
                     limits: { cpu: `${spec.cpuMillicores * 2}m`, memory: `${spec.memoryMb}Mi` },
@@ -127,24 +151,45 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
                   volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(spec.volumeMounts ?? [])],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(spec.volumes ?? [])],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: spec.tmpSizeLimit ?? "64Mi" } }, ...(spec.volumes ?? [])],
+              imagePullSecrets: spec.imagePullSecrets?.map((n) => ({ name: n })),
             },
           },
         },
       },
-      opts,
+      spec.dependsOn ? { ...opts, dependsOn: spec.dependsOn } : opts,
     ),
   );
+  const scrapedHere = spec.metricsPortName === undefined || spec.metricsPortName === "http";
   const service = new core.Service(
     `${name}-service`,
-    { metadata: { ...meta(spec.appName), labels: { ...labels, "agentyard.dev/scrape": "true" } }, spec: { selector, ports: [{ name: "http", port: spec.port, targetPort: "http" }] } },
+    {
+      metadata: { ...meta(spec.appName), labels: scrapedHere ? { ...labels, "agentyard.dev/scrape": "true" } : labels },
+      spec: {
+        selector,
+        ports: [{ name: "http", port: spec.port, targetPort: "http" }, ...(spec.extraPorts ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.name }))],
+        // https://kubernetes.io/docs/reference/networking/virtual-ips/#session-affinity (timeoutSeconds up to 86400)
+        ...(spec.sessionAffinitySeconds ? { sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: spec.sessionAffinitySeconds } } } : {}),
+      },
+    },
     opts,
   );
+  if (!scrapedHere) {
+    const metricsPort = (spec.extraPorts ?? []).find((p) => p.name === spec.metricsPortName);
+    new core.Service(
+      `${name}-metrics-service`,
+      {
+        metadata: { ...meta(`${spec.appName}-metrics`), labels: { ...labels, "agentyard.dev/scrape": "true" } },
+        spec: { selector, ports: [{ name: "http", port: metricsPort?.port ?? spec.port, targetPort: spec.metricsPortName }] },
+      },
+      opts,
+    );
+  }
   const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
     { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: spec.cpuTargetPercent } } },
   ];
   if (spec.memoryTargetPercent) metrics.push({ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: spec.memoryTargetPercent } } });
-  new autoscaling.HorizontalPodAutoscaler(
+  if (spec.autoscaler !== false) new autoscaling.HorizontalPodAutoscaler(
     `${name}-autoscaler`,
     {
       metadata: meta(spec.appName),
