@@ -207,6 +207,9 @@ export function normalizeAgentArgs(name: string, args: AgentServiceArgs): Normal
   if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
   if ((args.image === undefined) === (args.build === undefined)) throw new Error(`${subject}: give exactly one of image and build`);
   if (args.build && args.platform === "kubernetes") throw new Error(`${subject}: build needs a registry (eks, ecs); on kubernetes give an image built locally`);
+  if (args.kind === "worker" && (args.loadBalancer || args.route)) {
+    throw new ConfigError(subject, [{ key: "route", got: args.route ?? "a loadBalancer", expected: "none: a worker has no route and no public exposure" }]);
+  }
   if ((args.loadBalancer === undefined) !== (args.route === undefined)) throw new Error(`${subject}: loadBalancer and route go together`);
   const settings = { ...PRESETS[args.preset ?? "prod"].agents, ...args.settings };
   const parsed = agentsSection.safeParse(settings);
@@ -228,7 +231,6 @@ export function normalizeAgentArgs(name: string, args: AgentServiceArgs): Normal
 /** What a platform cannot do, refused with the reason rather than dropped. */
 function platformProblems(args: AgentServiceArgs): Array<{ key: string; got: unknown; expected: string }> {
   const problems: Array<{ key: string; got: unknown; expected: string }> = [];
-  if (args.kind === "worker" && (args.loadBalancer || args.route)) problems.push({ key: "route", got: args.route ?? "a loadBalancer", expected: "none: a worker has no route and no public exposure" });
   for (const [volumeName, volume] of Object.entries(args.volumes ?? {})) {
     if (volume.type === "efs") problems.push({ key: `volumes.${volumeName}`, got: "efs", expected: "scratch or config: EFS volumes are not built yet (EFS CSI driver on EKS, efsVolumeConfiguration on Fargate); use a scratch volume or an external store" });
   }
