@@ -3,6 +3,7 @@ export { LoadBalancer, type LoadBalancerArgs, type RouteArgs, type AttachedRoute
 export { DataTier, type DataTierArgs, type ConnectionSettings, type SecretReference, ecsValueFrom } from "./data-tier";
 export { MonitoringStack, type MonitoringStackArgs, SCRAPE_LABEL } from "./monitoring-stack";
 export { ALERT_GROUPS, renderRulesYaml, type AlertRule, type RuleGroup } from "../infra/monitoring/rules";
+export { appAlertGroup, DEFAULT_APP_METRICS, type AppMetrics } from "../infra/monitoring/app-metrics";
 export { DASHBOARDS } from "../infra/monitoring/dashboards";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
 export { EcsCluster, type EcsClusterArgs } from "../infra/cluster/ecs";

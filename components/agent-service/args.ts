@@ -100,7 +100,7 @@ export interface AgentServiceArgs extends AppArgs {
    * ```
    */
   loadBalancer?: LoadBalancer;
-  route?: { priority: number; pathPatterns?: string[]; hosts?: string[]; rateLimit?: "api" | "auth" };
+  route?: { priority: number; pathPatterns?: string[]; hosts?: string[]; rateLimit?: "api" | "auth"; deregistrationDelaySeconds?: number };
   /**
    * IAM statements for the service's own role (IRSA on `eks`).
    * @default none: the role exists and may do nothing

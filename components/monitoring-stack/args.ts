@@ -1,3 +1,4 @@
+import { ALERT_GROUPS, type RuleGroup } from "../../infra/monitoring/rules";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
@@ -147,6 +148,14 @@ export interface MonitoringStackArgs {
    * { transform: { release: (args) => { args.timeout = 900; } } }
    * ```
    */
+  /**
+   * Alert groups for apps with their own metric names and labels, beside the shipped ones.
+   * @example
+   * ```ts
+   * { appRuleGroups: [appAlertGroup("cartrita", { statusLabel: "status_code" })] }
+   * ```
+   */
+  appRuleGroups?: RuleGroup[];
   transform?: {
     release?: Transform<k8s.helm.v3.ReleaseArgs>;
     exporter?: Transform<k8s.apps.v1.DeploymentArgs>;
@@ -161,6 +170,8 @@ export interface NormalizedMonitoringArgs {
   readonly managedPrometheus: boolean;
   readonly chartVersion: string;
   readonly logRetentionDays: number;
+  /** The shipped alert groups and the apps' own. */
+  readonly ruleGroups: readonly RuleGroup[];
 }
 
 export const DEFAULT_CHART_VERSION = "81.6.2";
@@ -180,5 +191,5 @@ export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs)
   if (args.grafanaHost !== undefined && args.platform === "ecs") {
     throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "grafanaHost", got: args.grafanaHost, expected: "not set on ecs (Grafana runs in-cluster on eks and kubernetes only)" }]);
   }
-  return { platform: args.platform, ...parsed.data, chartVersion, logRetentionDays: args.logRetentionDays ?? preset.logs.retentionDays };
+  return { platform: args.platform, ...parsed.data, chartVersion, logRetentionDays: args.logRetentionDays ?? preset.logs.retentionDays, ruleGroups: [...ALERT_GROUPS, ...(args.appRuleGroups ?? [])] };
 }

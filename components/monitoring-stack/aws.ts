@@ -161,7 +161,7 @@ export function createManagedPrometheus(parent: pulumi.Resource, name: string, c
     { alias: physicalName("ampWorkspaceAlias", ["prometheus"]), loggingConfiguration: { logGroupArn: pulumi.interpolate`${logGroup.arn}:*` }, tags: standardTags(COMPONENT) },
     child,
   );
-  new amp.RuleGroupNamespace(`${name}-alert-rules`, { name: "agentyard", workspaceId: workspace.id, data: renderRulesYaml(), tags: standardTags(COMPONENT) }, child);
+  new amp.RuleGroupNamespace(`${name}-alert-rules`, { name: "agentyard", workspaceId: workspace.id, data: renderRulesYaml(cfg.ruleGroups), tags: standardTags(COMPONENT) }, child);
   const region = getRegionOutput({}, child).name;
   new amp.AlertManagerDefinition(
     `${name}-alertmanager`,

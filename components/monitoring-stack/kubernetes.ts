@@ -109,7 +109,7 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
   const afterCrds = { parent, provider: args.provider, dependsOn: [release] };
   new apiextensions.CustomResource(
     `${name}-alert-rules`,
-    { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "agentyard-alerts", namespace, labels: { "app.kubernetes.io/part-of": "agentyard" } }, spec: rulesDocument() },
+    { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "agentyard-alerts", namespace, labels: { "app.kubernetes.io/part-of": "agentyard" } }, spec: rulesDocument(cfg.ruleGroups) },
     afterCrds,
   );
   new apiextensions.CustomResource(
