@@ -77,6 +77,17 @@ export interface AgentServiceArgs extends AppArgs {
    */
   secrets?: Record<string, SecretReference>;
   /**
+   * Secret values (such as `config.requireSecret("openaiApiKey")`), as environment variables by
+   * reference: one Secrets Manager secret with a JSON key each on `ecs`, the workload's Kubernetes
+   * Secret on `eks` (envelope-encrypted with KMS) and `kubernetes`. Never plain environment; the
+   * plan shows them as "[secret]".
+   * @example
+   * ```ts
+   * { secretValues: { OPENAI_API_KEY: config.requireSecret("openaiApiKey") } }
+   * ```
+   */
+  secretValues?: Record<string, pulumi.Input<string>>;
+  /**
    * The data tier: its `connection` (DATABASE_URL, REDIS_URL...) becomes env, secrets included.
    * @example
    * ```ts
@@ -218,10 +229,10 @@ export function normalizeAgentArgs(name: string, args: AgentServiceArgs): Normal
   if (parsed.data.minReplicas > parsed.data.maxReplicas) problems.push({ key: "settings.minReplicas", got: parsed.data.minReplicas, expected: `at most settings.maxReplicas (${parsed.data.maxReplicas})` });
   const port = args.port ?? 8080;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) problems.push({ key: "port", got: port, expected: "an unprivileged port from 1024 to 65535 (the pod runs non-root)" });
-  for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {})]) {
+  for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {}), ...Object.keys(args.secretValues ?? {})]) {
     if (!ENV_NAME.test(key)) problems.push({ key: `env.${key}`, got: key, expected: "an environment variable name (A-Z, 0-9, _)" });
   }
-  const clash = Object.keys(args.env ?? {}).filter((k) => k in (args.secrets ?? {}));
+  const clash = Object.keys(args.env ?? {}).filter((k) => k in (args.secrets ?? {}) || k in (args.secretValues ?? {}));
   for (const key of clash) problems.push({ key: `secrets.${key}`, got: key, expected: "a name not also in env" });
   problems.push(...appArgsProblems(args, port), ...platformProblems(args));
   if (problems.length) throw new ConfigError(subject, problems);

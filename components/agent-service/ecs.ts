@@ -8,6 +8,7 @@ import { ecsValueFrom } from "../data-tier";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
 import { loadBalancerHealthPath } from "./app-args";
 import { ecsHealthCheck } from "./probes";
+import { storeAppSecrets } from "./app-secrets";
 
 const COMPONENT = "agents";
 
@@ -39,7 +40,8 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
   const env: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), ...args.dataTier?.connection.env, ...args.env };
   const secrets: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
-  for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) {
+  const stored = args.secretValues && Object.keys(args.secretValues).length ? storeAppSecrets(parent, name, args.secretValues, 30) : {};
+  for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets, ...stored })) {
     if (ref.source !== "secretsmanager") throw new Error(`AgentService "${name}": secret ${key} is a Kubernetes Secret; on ecs give a Secrets Manager reference`);
     secrets[key] = ecsValueFrom(ref);
     secretArns.push(ref.secretArn);

@@ -33,6 +33,7 @@ export function createKubernetesAgent(parent: pulumi.Resource, name: string, cfg
   const config: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), ...args.dataTier?.connection.env, ...args.env };
   const secrets: Record<string, pulumi.Input<string>> = {};
   for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) secrets[key] = resolveSecret(parent, ref);
+  for (const [key, value] of Object.entries(args.secretValues ?? {})) secrets[key] = pulumi.secret(value);
   if (args.sandbox) {
     config.SANDBOX_URL = args.sandbox.url;
     config.SANDBOX_MCP_URL = pulumi.interpolate`${args.sandbox.url}/mcp`;

@@ -170,6 +170,15 @@ export interface LoadBalancerArgs {
    */
   routes?: Record<string, RouteArgs>;
   /**
+   * Paths under the stricter `auth` rate limit (WAF) besides those of `auth` routes: for a service
+   * that serves its login paths on its own route, attached later.
+   * @example
+   * ```ts
+   * { authPathPatterns: ["/api/auth/*"] }
+   * ```
+   */
+  authPathPatterns?: string[];
+  /**
    * Namespace of the Ingresses (platform `kubernetes`).
    * @default "default"
    * @example

@@ -49,7 +49,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.config = config;
     this.routes = {};
     this.attached = [];
-    const authPatterns = initial.filter((r) => r.rateLimit === "auth").flatMap((r) => r.pathPatterns);
+    const authPatterns = [...initial.filter((r) => r.rateLimit === "auth").flatMap((r) => r.pathPatterns), ...(args.authPathPatterns ?? [])];
 
     this.frontDoor =
       this.config.platform === "kubernetes"

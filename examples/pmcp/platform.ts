@@ -1,5 +1,5 @@
 // What every seed example stands on: network, cluster, front door, data tier and monitoring, on EKS or ECS.
-import { DataTier, EcsCluster, EksCluster, LoadBalancer, MonitoringStack, Network, PRESETS, type PresetName } from "agentyard";
+import { DataTier, EcsCluster, EksCluster, LoadBalancer, MonitoringStack, Network, PRESETS, type PresetName, type RuleGroup } from "agentyard";
 
 export type AwsPlatform = "eks" | "ecs";
 
@@ -9,6 +9,10 @@ export interface BaseOptions {
   /** Seconds the ALB keeps an idle connection (streams, long MCP sessions). */
   readonly idleTimeoutSeconds?: number;
   readonly embeddingDimensions?: number;
+  /** Paths under the WAF's stricter per-IP limit (login). */
+  readonly authPathPatterns?: string[];
+  /** Alerts on the app's own metric names and labels. */
+  readonly appRuleGroups?: RuleGroup[];
 }
 
 export function definePlatformBase(platform: AwsPlatform, options: BaseOptions) {
@@ -24,6 +28,7 @@ export function definePlatformBase(platform: AwsPlatform, options: BaseOptions) 
     publicSubnetIds: network.publicSubnetIds,
     workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
     idleTimeoutSeconds: options.idleTimeoutSeconds,
+    authPathPatterns: options.authPathPatterns,
   });
   const data = new DataTier("data", {
     platform,
@@ -34,6 +39,6 @@ export function definePlatformBase(platform: AwsPlatform, options: BaseOptions) 
     workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
     embeddingDimensions: options.embeddingDimensions,
   });
-  const monitoring = new MonitoringStack("monitoring", { platform, preset, dataTier: data, provider: cluster?.provider, ecsCluster });
+  const monitoring = new MonitoringStack("monitoring", { platform, preset, dataTier: data, provider: cluster?.provider, ecsCluster, appRuleGroups: options.appRuleGroups });
   return { network, cluster, ecsCluster, lb, data, monitoring, shared: { platform, preset, cluster, ecsCluster } };
 }
