@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../infra/config/load";
 import { AgentService } from "../components/agent-service";
+import { agentAppArgs } from "./agent-app";
 import { DataTier } from "../components/data-tier";
 import { LoadBalancer } from "../components/load-balancer";
 import { MonitoringStack } from "../components/monitoring-stack";
@@ -143,20 +144,22 @@ function agentsFor(
   parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string },
   warnings: string[],
 ): AgentService | undefined {
-  const { image, ...settings } = config.settings.agents;
+  const { minReplicas, maxReplicas, cpu, memoryMb, image, ...app } = config.settings.agents;
   if (image === undefined) {
     warnings.push("no agents.image configured: no agent service is deployed (set agentyard:agents.image)");
     return undefined;
   }
+  const worker = app.kind === "worker";
   return new AgentService("agents", {
     platform: config.platform,
     preset: config.preset,
-    settings,
+    settings: { minReplicas, maxReplicas, cpu, memoryMb },
     image,
+    ...agentAppArgs(app),
     dataTier: parts.data,
     sandbox: parts.sandbox,
-    loadBalancer: parts.lb,
-    route: { priority: 100, pathPatterns: ["/*"] },
+    loadBalancer: worker ? undefined : parts.lb,
+    route: worker ? undefined : (app.route ?? { priority: 100, pathPatterns: ["/*"] }),
     cluster: parts.cluster,
     ecsCluster: parts.ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,

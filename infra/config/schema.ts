@@ -11,6 +11,7 @@ import {
   oneOf,
   text,
 } from "./fields";
+import { agentAppFields } from "./agent-app-schema";
 
 export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -122,6 +123,8 @@ export const agentsSection = z.strictObject({
   ...workloadFields,
   /** The agent service's image; without one the stack deploys no agent service (and says so). */
   image: text(/^[a-z0-9][\w.\-/:@]{2,300}$/, "an image reference such as ghcr.io/acme/agent:1.2.0 or repo@sha256:...").optional(),
+  /** The app itself (port, probes, env, secrets, command, volumes, route, autoscaling, migration): see agent-app-schema.ts. */
+  ...agentAppFields,
 });
 
 export const sandboxSection = z.strictObject({

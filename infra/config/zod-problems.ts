@@ -23,7 +23,8 @@ export function zodProblems(
       }
       continue;
     }
-    problems.push({ key: keyOf(path), got: valueAt(input, path), expected: issue.message });
+    // A secret's value is never echoed, even when it is of the wrong type.
+    problems.push({ key: keyOf(path), got: path.includes("secrets") ? "[secret]" : valueAt(input, path), expected: issue.message });
   }
   return problems;
 }
