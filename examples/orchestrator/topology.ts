@@ -1,0 +1,46 @@
+// Seed 002 (a Python tool orchestrator) on agentyard. See README.md for the mapping.
+import type * as pulumi from "@pulumi/pulumi";
+import { AgentService, SandboxHost } from "agentyard";
+import { type AwsPlatform, definePlatformBase } from "./platform";
+
+export function defineTopology(platform: AwsPlatform, secretValues: Record<string, pulumi.Input<string>>) {
+  const base = definePlatformBase(platform, { preset: "staging", cidr: "10.82.0.0/16" });
+  // The guide's ProgrammaticToolExecutor runs code in-process; here code runs in the sandbox service instead.
+  const sandbox =
+    platform === "eks"
+      ? new SandboxHost("sandbox", { platform, preset: "staging", cluster: base.cluster, settings: { timeoutMs: 30000, maxConcurrent: 10 }, monitoringNamespace: base.monitoring.namespace })
+      : new SandboxHost("sandbox", { platform, preset: "staging", ecsCluster: base.ecsCluster, settings: { timeoutMs: 30000, maxConcurrent: 10 } });
+  const app = new AgentService("orchestrator", {
+    ...base.shared,
+    preset: "staging",
+    image: "ghcr.io/acme/orchestrator:0.9.0",
+    port: 8000,
+    command: ["uvicorn", "orchestrator.app:app"],
+    args: ["--host", "0.0.0.0", "--port", "8000"],
+    // "start around 1 CPU / 2 GiB; allow headroom for caches".
+    settings: { minReplicas: 2, maxReplicas: 6, cpu: 1000, memoryMb: 2048 },
+    env: {
+      ANALYTICS_BACKEND: "prometheus",
+      TOOL_TIMEOUT: "30",
+      MAX_CONCURRENT_TOOLS: "10",
+      REQUESTS_PER_MINUTE: "60",
+      AZURE_OPENAI_ENDPOINT: "https://acme.openai.azure.com",
+      HF_HOME: "/var/cache/orchestrator/models",
+    },
+    secretValues,
+    dataTier: base.data,
+    sandbox,
+    probes: {
+      liveness: { path: "/health" },
+      readiness: { path: "/health", periodSeconds: 5 },
+      // Embedding models load lazily but can take minutes on first use: five minutes to start.
+      startup: { path: "/health", periodSeconds: 5, failureThreshold: 60 },
+    },
+    // The guide's ~1 GB of models and cache, per pod (a shared NFS cache needs EFS, not built: see README).
+    volumes: { cache: { type: "scratch", path: "/var/cache/orchestrator", sizeMb: 2048 } },
+    loadBalancer: base.lb,
+    route: { priority: 100, pathPatterns: ["/*"] },
+    namespace: "orchestrator",
+  });
+  return { url: base.lb.url, service: app.url, sandbox: sandbox.url };
+}
