@@ -5,6 +5,7 @@ import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
 import type { PlannedResource } from "../cli/plan/engine";
 import { type ResourceGraph, planComponent } from "./harness";
+import { hasModel, validateManifest } from "./kubernetes-schema";
 import { mandatory, runPolicies } from "./policy-harness";
 
 interface Container {
@@ -86,6 +87,10 @@ describe("examples/pmcp on eks: seed 004's deployment from AgentService args", (
     const keda = graph.get("kubernetes:helm.sh/v3:Release", "pmcp-keda");
     assert.equal(keda.inputs.version, "2.21.1");
     assert.ok(scaled.dependencies?.includes(keda.urn), "the ScaledObject waits for KEDA's CRDs");
+  });
+
+  it("renders every Kubernetes object valid against the Kubernetes schema", async () => {
+    for (const r of graph.resources.filter((x) => hasModel(x.type))) await validateManifest(r);
   });
 
   it("keeps the ALB's idle timeout at the guide's 3600 s and passes the policy pack", async () => {
