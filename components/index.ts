@@ -6,6 +6,7 @@ export { ALERT_GROUPS, renderRulesYaml, type AlertRule, type RuleGroup } from ".
 export { appAlertGroup, DEFAULT_APP_METRICS, type AppMetrics } from "../infra/monitoring/app-metrics";
 export { DASHBOARDS } from "../infra/monitoring/dashboards";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
+export { subnetLayout, type SubnetLayout } from "../infra/network/layout";
 export { EcsCluster, type EcsClusterArgs } from "../infra/cluster/ecs";
 export { EksCluster, type EksClusterArgs } from "../infra/cluster/eks";
 export { ContainerImage, type ContainerImageArgs } from "../infra/images/image";

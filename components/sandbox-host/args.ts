@@ -1,3 +1,4 @@
+import type { LoadBalancer } from "../load-balancer";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
@@ -105,6 +106,24 @@ export interface SandboxHostArgs {
    * ```
    */
   transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+  /**
+   * Publish the sandbox through the load balancer (seed 000: external MCP clients, with the bearer
+   * token) on `eks` and `ecs`. Every request still needs the token.
+   * @example
+   * ```ts
+   * { loadBalancer: lb, route: { priority: 90, pathPatterns: ["/mcp", "/mcp/*"] }, loadBalancerCidrs: ["10.80.0.0/22"] }
+   * ```
+   */
+  loadBalancer?: LoadBalancer;
+  route?: { priority: number; pathPatterns?: string[]; hosts?: string[]; rateLimit?: "api" | "auth" };
+  /**
+   * The ALB's subnets (`eks`): the NetworkPolicy admits them, and only them, besides the labelled clients.
+   * @example
+   * ```ts
+   * { loadBalancerCidrs: ["10.80.0.0/22", "10.80.4.0/22"] }
+   * ```
+   */
+  loadBalancerCidrs?: string[];
 }
 
 export interface NormalizedSandboxArgs {
@@ -125,6 +144,9 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   if (s.minReplicas > s.maxReplicas) problems.push({ key: "settings.minReplicas", got: s.minReplicas, expected: `at most settings.maxReplicas (${s.maxReplicas})` });
   if (s.executionMemoryMb > s.memoryMb) problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at most settings.memoryMb (${s.memoryMb}), the pod's limit` });
   if (s.gvisor && args.platform !== "eks") problems.push({ key: "settings.gvisor", got: true, expected: `false on ${args.platform} (the gVisor node group is made on eks; Fargate isolates each task in its own microVM)` });
+  if ((args.loadBalancer === undefined) !== (args.route === undefined)) problems.push({ key: "route", got: args.route ? "a route" : "a loadBalancer", expected: "loadBalancer and route together" });
+  if (args.route && args.platform === "kubernetes") problems.push({ key: "route", got: "kubernetes", expected: "eks or ecs (on kubernetes the Ingress would sit in another namespace than the sandbox)" });
+  if (args.route && args.platform === "eks" && !args.loadBalancerCidrs?.length) problems.push({ key: "loadBalancerCidrs", got: args.loadBalancerCidrs, expected: "the ALB's subnet CIDRs on eks (the default-deny NetworkPolicy admits only them)" });
   if (problems.length) throw new ConfigError(subject, problems);
   return { platform: args.platform, settings: s, logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
 }

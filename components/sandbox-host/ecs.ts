@@ -49,6 +49,13 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
   const tokenSecret = new secretsmanager.Secret(`${name}-auth-token-secret`, { name: physicalName("secret", ["sandbox-token"]), description: "Bearer token of the sandbox API", recoveryWindowInDays: 0, tags: standardTags(COMPONENT) }, child);
   new secretsmanager.SecretVersion(`${name}-auth-token-value`, { secretId: tokenSecret.id, secretString: token.result }, child);
 
+  // Published through the ALB (seed 000's external MCP clients): in from the ALB only, on the sandbox port.
+  const lb = args.loadBalancer;
+  const attached = lb && args.route ? lb.attach(name, { port: SANDBOX_PORT, healthCheckPath: "/ready", ...args.route }) : undefined;
+  if (attached && lb?.securityGroupId) {
+    new vpc.SecurityGroupIngressRule(`${name}-from-load-balancer`, { securityGroupId: securityGroup.id, referencedSecurityGroupId: lb.securityGroupId, ipProtocol: "tcp", fromPort: SANDBOX_PORT, toPort: SANDBOX_PORT, description: "ALB", tags: standardTags(COMPONENT) }, child);
+    new vpc.SecurityGroupEgressRule(`${name}-lb-egress`, { securityGroupId: lb.securityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: SANDBOX_PORT, toPort: SANDBOX_PORT, description: `to ${name}`, tags: standardTags(COMPONENT) }, child);
+  }
   const made = createFargateService(parent, name, {
     cluster,
     appName: "sandbox",
@@ -73,6 +80,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     logRetentionDays: cfg.logRetentionDays,
     region: stackRegion(),
     ecsExec: cluster.settings.ecsExec,
+    targetGroupArn: attached?.targetGroupArn,
   });
   const admitted = new Set<string>();
   return {

@@ -1,3 +1,6 @@
+import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import * as vpc from "@pulumi/aws/vpc";
+import { standardTags } from "../../infra/naming";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import * as core from "@pulumi/kubernetes/core/v1";
@@ -91,6 +94,25 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   new networking.NetworkPolicy(`${name}-default-deny`, { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, k8sOpts);
   const from: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [{ namespaceSelector: {}, podSelector: { matchLabels: { ...SANDBOX_CLIENT_LABEL } } }];
   if (args.monitoringNamespace) from.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace } } });
+  if (args.loadBalancer && args.route && args.cluster) {
+    // Published through the ALB: its nodes (in its subnets) reach the pods' IPs directly.
+    for (const cidr of args.loadBalancerCidrs ?? []) from.push({ ipBlock: { cidr } });
+    const attached = args.loadBalancer.attach(name, { port: SANDBOX_PORT, healthCheckPath: "/ready", serviceName: "sandbox", ...args.route });
+    if (attached.targetGroupArn) {
+      new apiextensions.CustomResource(
+        `${name}-target-group-binding`,
+        { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "sandbox", namespace }, spec: { serviceRef: { name: workload.service.metadata.name, port: SANDBOX_PORT }, targetGroupARN: attached.targetGroupArn, targetType: "ip" } },
+        { parent, provider, dependsOn: args.cluster.addons },
+      );
+    }
+    if (args.loadBalancer.securityGroupId) {
+      new vpc.SecurityGroupIngressRule(
+        `${name}-from-load-balancer`,
+        { securityGroupId: args.cluster.nodeSecurityGroupId, referencedSecurityGroupId: args.loadBalancer.securityGroupId, ipProtocol: "tcp", fromPort: SANDBOX_PORT, toPort: SANDBOX_PORT, description: `ALB to ${name}`, tags: standardTags("sandbox") },
+        { parent },
+      );
+    }
+  }
   new networking.NetworkPolicy(
     `${name}-allow-clients`,
     { metadata: { name: "allow-clients", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port: SANDBOX_PORT }] }] } },
