@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { SandboxHost } from "../components/sandbox-host";
 import { OMCP_LIMITS, defineTopology } from "../examples/omcp-sandbox/topology";
 import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
@@ -40,8 +41,7 @@ describe("examples/omcp-sandbox (seed 000) on ecs", () => {
     assert.ok(estimateCost(graph.resources, "us-east-1", PRESETS.prod.cost).totalMonthlyUsd > 0);
   });
 
-  it("refuses a route without the ALB's CIDRs on eks, and a route on kubernetes", async () => {
-    const { SandboxHost } = await import("../components/sandbox-host");
+  it("refuses a route without the ALB's CIDRs on eks, and a route on kubernetes", () => {
     assert.throws(() => new SandboxHost("s", { platform: "kubernetes", route: { priority: 1 }, loadBalancer: {} as never }), /route: got "kubernetes", expected eks or ecs/);
     assert.throws(() => new SandboxHost("s", { platform: "eks", cluster: {} as never, route: { priority: 1 }, loadBalancer: {} as never }), /loadBalancerCidrs: .*the ALB's subnet CIDRs/);
   });
