@@ -1,5 +1,5 @@
 import { cidrsOverlap, parseCidr } from "../network/cidr";
-import { endpointAccessProblem, versionProblem } from "./cluster-checks";
+import { ciRoleProblem, endpointAccessProblem, versionProblem } from "./cluster-checks";
 import type { ConfigProblem } from "./problems";
 import type { EnvironmentSettings, Platform } from "./schema";
 
@@ -16,6 +16,7 @@ function atMost(key: string, value: number, limitKey: string, limit: number, ns:
 
 const CHECKS: readonly Check[] = [
   endpointAccessProblem,
+  ciRoleProblem,
   (s, platform, ns) => versionProblem(s, platform, ns),
   (s, platform, ns) => {
     if (platform !== "eks") return undefined;

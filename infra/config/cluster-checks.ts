@@ -61,3 +61,10 @@ export function versionProblem(s: EnvironmentSettings, platform: Platform, ns: s
   }
   return undefined;
 }
+
+/** EKS allows one access entry per principal: the CI role listed among the admins too would fail `pulumi up` with ResourceInUseException. */
+export function ciRoleProblem(s: EnvironmentSettings, platform: Platform, ns: string): ConfigProblem | undefined {
+  const ci = s.cluster.ciRoleArn;
+  if (platform !== "eks" || ci === undefined || !s.cluster.adminRoleArns.includes(ci)) return undefined;
+  return { key: `${ns}:cluster.ciRoleArn`, got: ci, expected: "a role not also in cluster.adminRoleArns (each principal gets one access entry)" };
+}
