@@ -40,7 +40,7 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   "aws:wafv2/webAclAssociation:WebAclAssociation", "aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation",
   "aws:lambda/invocation:Invocation", "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
   "aws:ecs/taskDefinition:TaskDefinition", "aws:servicediscovery/service:Service", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
-  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "docker-build:index:Image", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId",
 ]);
