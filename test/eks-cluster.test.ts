@@ -140,7 +140,11 @@ describe("the EKS cluster of the prod stack, in the order AWS needs it", () => {
     // Since chart 3.0.0 the chart's version is the controller's (helm/aws-load-balancer-controller/Chart.yaml: version 3.5.0, appVersion v3.5.0).
     assert.equal(`v${CLUSTER_CHARTS.loadBalancerController.version}`, LB_CONTROLLER_POLICY_SOURCE.version);
     assert.match(LB_CONTROLLER_POLICY_SOURCE.url, new RegExp(`/blob/${LB_CONTROLLER_POLICY_SOURCE.version}/docs/install/iam_policy\\.json$`));
-    assert.equal(graph.get(T.release, "cluster-lb-controller").inputs.version, "3.5.0");
+    const release = graph.get(T.release, "cluster-lb-controller");
+    assert.equal(release.inputs.version, "3.5.0");
+    const values = release.inputs.values as { region: string; controllerConfig: { featureGates: Record<string, boolean> } };
+    assert.equal(values.region, "us-east-1");
+    assert.deepEqual(values.controllerConfig.featureGates, { ALBGatewayAPI: false, NLBGatewayAPI: false, GatewayListenerSet: false });
   });
 
   it("runs Kubernetes 1.35 on the STANDARD upgrade policy", () => {

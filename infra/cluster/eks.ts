@@ -256,8 +256,13 @@ export class EksCluster extends pulumi.ComponentResource {
       );
     const lbController = release("lb-controller", CLUSTER_CHARTS.loadBalancerController, {
       clusterName: cluster.name,
+      // Region and VPC given, not read from IMDS (helm/aws-load-balancer-controller/values.yaml at v3.5.0).
+      region: args.region,
       vpcId: args.vpcId,
       replicaCount: 2,
+      // v3 turns the Gateway API controllers on by default (pkg/config/feature_gates.go at v3.5.0); agentyard
+      // uses TargetGroupBinding only, so they stay off rather than depend on which CRDs happen to be installed.
+      controllerConfig: { featureGates: { ALBGatewayAPI: false, NLBGatewayAPI: false, GatewayListenerSet: false } },
       serviceAccount: { create: true, name: "aws-load-balancer-controller", annotations: { "eks.amazonaws.com/role-arn": controllerRole.arn } },
       // Ingresses are not how agentyard exposes services: TargetGroupBinding is.
       enableServiceMutatorWebhook: false,
