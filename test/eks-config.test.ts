@@ -39,7 +39,8 @@ describe("how the deployer reaches the EKS API (cluster.endpointAccess)", () => 
     assert.deepEqual(problemsOf("eks", { endpointAccess: { publicCidrs: ["198.51.100.7/32"], privateCidrs: ["10.99.0.0/16"] } }), []);
     assert.match(problemsOf("eks", { endpointAccess: { publicCidrs: ["0.0.0.0/0"] } })[0], /^agentyard:cluster\.endpointAccess\.publicCidrs: got \["0\.0\.0\.0\/0"\], expected CIDRs narrower than 0\.0\.0\.0\/0/);
     assert.match(problemsOf("eks", { endpointAccess: { publicCidrs: ["10.0.0.1/8"] } }).join("\n"), /endpointAccess\.publicCidrs\.0: got "10\.0\.0\.1\/8", expected an IPv4 CIDR block/);
-    assert.match(problemsOf("eks", { endpointAccess: { vpn: ["10.0.0.0/8"] } }).join("\n"), /endpointAccess/);
+    assert.deepEqual(problemsOf("eks", { endpointAccess: { vpn: ["10.0.0.0/8"] } }), ["agentyard:cluster.endpointAccess.vpn: got an unknown key, expected one of publicCidrs, privateCidrs"]);
+    assert.deepEqual(problemsOf("eks", { endpointAccess: "203.0.113.0/24" }), ['agentyard:cluster.endpointAccess: got "203.0.113.0/24", expected an object with publicCidrs and/or privateCidrs']);
   });
 
   it("asks nothing of ecs stacks, which have no Kubernetes API", () => {
