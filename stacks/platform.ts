@@ -81,6 +81,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
           vpcId: network.vpcId,
           privateSubnetIds: network.privateSubnetIds,
           logRetentionDays: settings.logs.retentionDays,
+          region: config.region ?? "",
           gvisorNodeGroup: settings.sandbox.gvisor,
         })
       : undefined;
@@ -128,7 +129,10 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     ...dataOutputs(data),
     ...monitoringOutputs(monitoring),
     clusterName: cluster?.name,
-    kubeconfigCommand: cluster ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}` : undefined,
+    // The first admin role when there is one: the deployer's own identity otherwise (it is the cluster's creator).
+    kubeconfigCommand: cluster
+      ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}${settings.cluster.adminRoleArns[0] ? ` --role-arn ${settings.cluster.adminRoleArns[0]}` : ""}`
+      : undefined,
     sandboxUrl: sandbox.url,
     sandboxImage: sandbox.image,
     agentImage: agents?.image,
@@ -180,6 +184,7 @@ function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster 
     ...config.settings.monitoring,
     dataTier: data,
     provider: cluster?.provider,
+    storageClassName: cluster?.storageClassName,
     ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
   });

@@ -4,7 +4,12 @@ import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { PRESETS } from "../infra/config/presets";
 
-const base = { "agentyard:platform": "eks", "agentyard:preset": "prod", "aws:region": "us-east-1" };
+const base = {
+  "agentyard:platform": "eks",
+  "agentyard:preset": "prod",
+  "aws:region": "us-east-1",
+  "agentyard:cluster": JSON.stringify({ endpointAccess: { publicCidrs: ["203.0.113.0/24"] } }),
+};
 
 function parse(overrides: Record<string, unknown>) {
   const raw: Record<string, string> = { ...base };

@@ -90,7 +90,7 @@ describe("the estimate of the shipped stacks", () => {
     const base = await estimateOf("prod");
     const bigger = await estimateOf("prod", { "agentyard:database": { instanceClass: "db.r6g.xlarge" } });
     near(bigger.totalMonthlyUsd - base.totalMonthlyUsd, (0.449 - 0.225) * 730 * 2);
-    const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 5 } });
+    const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 5, endpointAccess: { privateCidrs: ["10.40.0.0/19"] } } });
     near(moreNodes.totalMonthlyUsd - base.totalMonthlyUsd, 0.096 * 730);
   });
 

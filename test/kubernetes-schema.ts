@@ -19,6 +19,7 @@ const MODELS: Record<string, string> = {
   "kubernetes:policy/v1:PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget",
   "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
   "kubernetes:node.k8s.io/v1:RuntimeClass": "kubernetes-models/node.k8s.io/v1/RuntimeClass",
+  "kubernetes:storage.k8s.io/v1:StorageClass": "kubernetes-models/storage.k8s.io/v1/StorageClass",
 };
 
 export const UNVALIDATED_KUBERNETES_TYPES = new Set([

@@ -1,4 +1,5 @@
 import type { PlannedResource } from "../plan/engine";
+import { eksSupportStatus, utcDay } from "../../infra/cluster/eks-versions";
 import type { UsageAssumptions } from "./assumptions";
 import { FARGATE_SPOT_FACTOR, HOURS_PER_MONTH, PRICES, PRICE_TABLE_DATE, type Price, type RegionPrices, SPOT_PRICE_FACTOR } from "./prices";
 
@@ -39,7 +40,7 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   "aws:wafv2/webAclAssociation:WebAclAssociation", "aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation",
   "aws:lambda/invocation:Invocation", "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
   "aws:ecs/taskDefinition:TaskDefinition", "aws:servicediscovery/service:Service", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
-  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "docker-build:index:Image", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId",
 ]);
@@ -94,7 +95,13 @@ const PRICERS: Record<string, Pricer> = {
     const usd = (fixed(c, "albHour").usd + c.a.albLcus * fixed(c, "albLcuHour").usd) * H;
     return { usd, basis: `${H} h x ($${fixed(c, "albHour").usd} + ${c.a.albLcus} LCU x $${fixed(c, "albLcuHour").usd})` };
   },
-  "aws:eks/cluster:Cluster": (_r, c) => ({ usd: fixed(c, "eksClusterHour").usd * H, basis: `${H} h x $${fixed(c, "eksClusterHour").usd} (standard support)` }),
+  "aws:eks/cluster:Cluster": (r, c) => {
+    // Extended support is billed only on an EXTENDED upgrade policy, from the day the version leaves standard support.
+    const policy = (r.inputs.upgradePolicy as { supportType?: string } | undefined)?.supportType ?? "EXTENDED";
+    const extended = policy === "EXTENDED" && eksSupportStatus(String(r.inputs.version), utcDay()) === "extended";
+    const price = fixed(c, extended ? "eksExtendedClusterHour" : "eksClusterHour").usd;
+    return { usd: price * H, basis: `${H} h x $${price} (${extended ? `extended support: ${String(r.inputs.version)} is past its end of standard support` : "standard support"})` };
+  },
   "aws:eks/nodeGroup:NodeGroup": (r, c) => {
     const type = String((r.inputs.instanceTypes as string[])[0]);
     const count = Number((r.inputs.scalingConfig as { desiredSize: number }).desiredSize);

@@ -39,6 +39,7 @@ export type PriceKey =
   | "albHour"
   | "albLcuHour"
   | "eksClusterHour"
+  | "eksExtendedClusterHour"
   | "fargateVcpuHourX86"
   | "fargateGbHourX86"
   | "fargateVcpuHourArm"
@@ -79,6 +80,8 @@ function region(f: Record<PriceKey, number>, ec2: Record<string, number>, rds: R
     albHour: ["hour", SRC.elb],
     albLcuHour: ["LCU-hour", SRC.elb],
     eksClusterHour: ["hour (standard support)", SRC.eks],
+    // The total per cluster hour once the version is past end of standard support on an EXTENDED upgrade policy.
+    eksExtendedClusterHour: ["hour (extended support)", SRC.eks],
     fargateVcpuHourX86: ["vCPU-hour", SRC.fargate],
     fargateGbHourX86: ["GB-hour", SRC.fargate],
     fargateVcpuHourArm: ["vCPU-hour", SRC.fargate],
@@ -111,6 +114,7 @@ const US_FIXED: Record<PriceKey, number> = {
   albHour: 0.0225,
   albLcuHour: 0.008,
   eksClusterHour: 0.1,
+  eksExtendedClusterHour: 0.6,
   fargateVcpuHourX86: 0.04048,
   fargateGbHourX86: 0.004445,
   fargateVcpuHourArm: 0.03238,

@@ -123,6 +123,16 @@ export interface MonitoringStackArgs {
    */
   provider?: pulumi.ProviderResource;
   /**
+   * StorageClass of Prometheus's volume (platforms `eks`, `kubernetes`), named explicitly: EKS clusters since 1.30
+   * have no default class.
+   * @default the cluster's default class
+   * @example
+   * ```ts
+   * { storageClassName: cluster.storageClassName }
+   * ```
+   */
+  storageClassName?: pulumi.Input<string>;
+  /**
    * kube-prometheus-stack chart version.
    * @default "81.6.2"
    * @example

@@ -66,7 +66,8 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
         retention: `${cfg.retentionHours}h`,
         // Leave headroom on the volume: Prometheus stops ingesting when the disk is full.
         retentionSize: `${Math.floor(cfg.storageGb * 0.85)}GB`,
-        storageSpec: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${cfg.storageGb}Gi` } } } } },
+        // prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName in the chart's values.yaml.
+        storageSpec: { volumeClaimTemplate: { spec: { storageClassName: args.storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${cfg.storageGb}Gi` } } } } },
         // Select every rule and monitor in the cluster, not only those labelled with this release.
         ruleSelectorNilUsesHelmValues: false,
         serviceMonitorSelectorNilUsesHelmValues: false,

@@ -1,4 +1,5 @@
 import { cidrsOverlap, parseCidr } from "../network/cidr";
+import { ciRoleProblem, endpointAccessProblem, versionProblem } from "./cluster-checks";
 import type { ConfigProblem } from "./problems";
 import type { EnvironmentSettings, Platform } from "./schema";
 
@@ -14,6 +15,9 @@ function atMost(key: string, value: number, limitKey: string, limit: number, ns:
 }
 
 const CHECKS: readonly Check[] = [
+  endpointAccessProblem,
+  ciRoleProblem,
+  (s, platform, ns) => versionProblem(s, platform, ns),
   (s, platform, ns) => {
     if (platform !== "eks") return undefined;
     const vpc = parseCidr(s.network.cidr);

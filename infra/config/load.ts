@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { PRESETS } from "./presets";
 import { crossCheck } from "./checks";
 import { ConfigError, type ConfigProblem } from "./problems";
@@ -93,8 +94,13 @@ function mergeOverPreset(preset: EnvironmentSettings, input: StackConfigInput): 
   return merged as EnvironmentSettings;
 }
 
+/** The keys allowed where an unknown key was found, at any depth (`cluster.endpointAccess.vpn` lists endpointAccess's keys). */
 function allowedKeysAt(path: readonly string[]): string[] {
   if (path.length === 0) return Object.keys(stackConfigSchema.shape);
-  const section = settingsSchema.shape[path[0] as SettingsSection];
-  return section && "shape" in section ? Object.keys(section.shape) : [];
+  let schema: unknown = settingsSchema;
+  for (const key of path) {
+    schema = (schema as { shape?: Record<string, unknown> }).shape?.[key];
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap();
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }

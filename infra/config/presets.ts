@@ -1,3 +1,4 @@
+import { DEFAULT_EKS_VERSION } from "../cluster/eks-versions";
 import type { EnvironmentSettings, PresetName } from "./schema";
 
 /*
@@ -13,9 +14,12 @@ const dev: EnvironmentSettings = {
   network: { cidr: "10.20.0.0/16", azCount: 2, natGateways: "instance", interfaceEndpoints: false, flowLogs: true },
   logs: { retentionDays: 7 },
   cluster: {
-    version: "1.33",
+    // In standard support until 2027-03-27 (infra/cluster/eks-versions.ts).
+    version: DEFAULT_EKS_VERSION,
+    supportType: "STANDARD",
     serviceCidr: "172.20.0.0/16",
-    publicEndpointCidrs: [],
+    // Nobody by default: an eks stack must say how its deployer reaches the API (config check).
+    endpointAccess: {},
     // Graviton Spot: the cheapest capacity that runs the whole dev stack on two nodes.
     nodeInstanceTypes: ["t4g.medium"],
     minNodes: 1,

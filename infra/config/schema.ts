@@ -56,13 +56,24 @@ export const logsSection = z.strictObject({
   retentionDays: logRetentionDays(),
 });
 
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
 export const clusterSection = z.strictObject({
-  /** Kubernetes minor version of the EKS control plane. */
-  version: text(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.33"),
+  /** Kubernetes minor version of the EKS control plane; must be in standard support unless supportType is EXTENDED (infra/cluster/eks-versions.ts). */
+  version: text(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.35"),
+  /** EKS upgrade policy: STANDARD ($0.10/h, upgraded by AWS at end of standard support) or EXTENDED ($0.60/h once the version ages). */
+  supportType: oneOf(["STANDARD", "EXTENDED"] as const),
   /** The Kubernetes service IP range; must not overlap the VPC. */
   serviceCidr: cidrBlock(12, 24),
-  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private. */
-  publicEndpointCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks"),
+  /**
+   * How the deployer and CI reach the Kubernetes API (`pulumi up` installs charts and objects through it):
+   * `publicCidrs`, the egress addresses allowed on the public endpoint; `privateCidrs`, networks inside the VPC or
+   * connected to it (a self-hosted runner, a VPN) admitted on 443 to the private endpoint. An eks stack needs one.
+   */
+  endpointAccess: z.strictObject({
+    publicCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks").optional(),
+    privateCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks").optional(),
+  }, { error: "an object with publicCidrs and/or privateCidrs" }),
   /** Instance types of the general node group. */
   nodeInstanceTypes: listOf(ec2InstanceType(), 10, "EC2 instance types").min(1, { error: "at least one EC2 instance type" }),
   minNodes: integer(1, 100),
@@ -76,7 +87,9 @@ export const clusterSection = z.strictObject({
   /** ECS: allow `aws ecs execute-command` into tasks (off: no shell into production). */
   ecsExec: flag(),
   /** IAM roles given cluster-admin through EKS access entries (the deployer gets it as creator). */
-  adminRoleArns: listOf(text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN"), 20, "IAM role ARNs"),
+  adminRoleArns: listOf(text(IAM_ROLE_ARN, "an IAM role ARN"), 20, "IAM role ARNs"),
+  /** The role CI assumes for `pulumi preview` (vars.AWS_PREVIEW_ROLE_ARN): an access entry of its own. */
+  ciRoleArn: text(IAM_ROLE_ARN, "an IAM role ARN").optional(),
 });
 
 export const databaseSection = z.strictObject({
