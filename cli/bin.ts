@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `agentyard plan <stack> [options]`: the offline plan of a Pulumi project's stack (cli/main.ts).
+// First: what the SDK loads only to serialize closures loads only if used (a plan never does).
+import "./plan/lazy-sdk-modules";
 import { usage } from "./args";
-import { plan } from "./main";
+import { plan, timing } from "./main";
 
 const [command, ...rest] = process.argv.slice(2);
 const help = `usage: agentyard <command>\n\ncommands:\n  plan <stack>  the offline plan of a stack of the Pulumi project here (agentyard plan -h)\n\n${usage()}\n`;
@@ -21,6 +23,10 @@ async function run(): Promise<number> {
 run().then(
   (code) => {
     process.exitCode = code;
+    if (process.env.AGENTYARD_PLAN_TIMING) {
+      const cpu = process.cpuUsage();
+      process.stderr.write(`agentyard-timing ${JSON.stringify({ ...timing, processMs: performance.now(), processCpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+    }
   },
   (error: unknown) => {
     process.stderr.write(`agentyard failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

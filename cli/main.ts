@@ -54,6 +54,9 @@ export function checksFor(options: PlanOptions): Check[] {
   return checks;
 }
 
+/** The evaluation's wall and CPU time of the last plan, for `npm run bench:plan` (AGENTYARD_PLAN_TIMING). */
+export const timing = { evaluationMs: 0, evaluationCpuMs: 0 };
+
 /** Findings that fail the plan (exit 1), as a mandatory policy fails `pulumi preview`. */
 const blocking = (f: Finding) => f.level === "mandatory";
 
@@ -81,7 +84,10 @@ export async function plan(argv: readonly string[], out: Output = process.stdout
     return await planStack(options, out, err);
   } catch (error) {
     const expected = error instanceof Error && EXPECTED_ERRORS.has(error.name);
-    err.write(`${expected ? (error as Error).message : `plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`}\n`);
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    // Errors raised while evaluating carry no frames unless asked for (see the engine).
+    const hint = error instanceof Error && !/\n\s+at /.test(stack) ? "\n(run with AGENTYARD_STACK_TRACES=1 to see where)" : "";
+    err.write(`${expected ? (error as Error).message : `plan failed: ${stack}${hint}`}\n`);
     return 1;
   }
 }
@@ -101,8 +107,11 @@ async function planStack(options: PlanOptions, out: Output, err: Output): Promis
   // Pulumi runs the program in the project's folder: relative paths in its inputs resolve the same.
   process.chdir(programDir(project));
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const { resources, warnings } = await evaluate(programOf(project), { ...file, preview: options.preview });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const used = process.cpuUsage(cpu);
+  Object.assign(timing, { evaluationMs: ms, evaluationCpuMs: (used.user + used.system) / 1000 });
 
   // After evaluation, in this order: the estimate, the checks, the output, the exit code.
   let cost: CostEstimate | undefined;

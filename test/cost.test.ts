@@ -127,7 +127,7 @@ describe("the estimate of the shipped stacks", () => {
   });
 
   it("is in the plan's JSON only with --cost, so the plan's shape is unchanged without it", () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "cli/bin.ts", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    const run = (args: string[]) => spawnSync(process.execPath, ["cli/launch.js", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
     const plain = JSON.parse(run(["dev", "--json"]).stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(plain).sort(), ["resources", "stack"]);
     const withCost = JSON.parse(run(["dev", "--json", "--cost"]).stdout) as { cost: { totalMonthlyUsd: number; byComponent: Record<string, number>; priceTableDate: string } };
@@ -141,7 +141,7 @@ describe("the estimate of the shipped stacks", () => {
     const stacks = mkdtempSync(join(tmpdir(), "agentyard-cost-"));
     try {
       writeFileSync(join(stacks, "Pulumi.mumbai.yaml"), "config:\n  aws:region: ap-south-1\n  agentyard:platform: ecs\n  agentyard:preset: dev\n");
-      const run = spawnSync(process.execPath, ["--import", "tsx", "cli/bin.ts", "plan", "mumbai", "--cost"], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, AGENTYARD_STACKS_DIR: stacks } });
+      const run = spawnSync(process.execPath, ["cli/launch.js", "plan", "mumbai", "--cost"], { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, AGENTYARD_STACKS_DIR: stacks } });
       assert.equal(run.status, 1);
       assert.equal(run.stdout, "");
       assert.equal(run.stderr.trim(), "--cost: no prices for region ap-south-1 (aws:region); the price table has us-east-1, us-west-2, eu-west-1. Plan without --cost, or add the region to cli/cost/prices.ts.");

@@ -27,7 +27,7 @@ describe("every project under examples/, planned, costed and policy-checked thro
   for (const dir of projects) {
     for (const stack of listStacks(findProject(dir))) {
       it(`${dir.slice(REPO_ROOT.length + 1)} ${stack}: plans, prices every AWS resource or lists it, and passes the policy pack`, () => {
-        const run = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "cli", "bin.ts"), "plan", stack, "--json", "--cost", "--policy"], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 });
+        const run = spawnSync(process.execPath, [join(REPO_ROOT, "cli", "launch.js"), "plan", stack, "--json", "--cost", "--policy"], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 });
         assert.equal(run.status, 0, run.stderr);
         const plan = JSON.parse(run.stdout) as FullPlan;
         assert.ok(plan.resources.some((r) => r.type.startsWith("agentyard:components:")), "no agentyard component in the plan");

@@ -12,9 +12,9 @@ import { shortType } from "../cli/plan/tree";
 import { program } from "../stacks/program";
 import { planStack } from "./harness";
 
-/** `agentyard plan ...` as a user runs it (the bin's source under tsx), from `cwd`. */
+/** `agentyard plan ...` as `npm run plan` runs it (the bin's source through cli/launch.js), from `cwd`. */
 function plan(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(cwd, "cli", "bin.ts"), "plan", ...args], {
+  const run = spawnSync(process.execPath, [join(cwd, "cli", "launch.js"), "plan", ...args], {
     cwd,
     encoding: "utf8",
     maxBuffer: 1 << 28,
@@ -52,8 +52,8 @@ describe("agentyard plan (npm run plan)", () => {
 
   it("writes the whole JSON through a pipe into another process (a plan is far over the pipe's 64 KiB)", () => {
     const reader = `let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s);console.log(s.length+" "+p.resources.length)})`;
-    const bin = join(REPO_ROOT, "cli", "bin.ts");
-    const out = execFileSync("sh", ["-c", `"${process.execPath}" --import tsx "${bin}" plan prod --json 2>/dev/null | "${process.execPath}" -e '${reader}'`], { cwd: REPO_ROOT, encoding: "utf8" });
+    const bin = join(REPO_ROOT, "cli", "launch.js");
+    const out = execFileSync("sh", ["-c", `"${process.execPath}" "${bin}" plan prod --json 2>/dev/null | "${process.execPath}" -e '${reader}'`], { cwd: REPO_ROOT, encoding: "utf8" });
     const [bytes, resources] = out.trim().split(" ").map(Number);
     assert.ok(bytes > 65536, `only ${bytes} bytes`);
     assert.ok(resources > 100);
@@ -217,7 +217,7 @@ describe("agentyard plan in someone else's Pulumi project", () => {
   symlinkSync(join(REPO_ROOT, "node_modules"), join(project, "node_modules"), "dir");
 
   it("reads their Pulumi.yaml (main, stackConfigDir) and stack config, and plans their program with an unknown type and secrets masked", () => {
-    const inProject = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "cli", "bin.ts"), "plan", "dev", "--json", "--cost"], { cwd: project, encoding: "utf8" });
+    const inProject = spawnSync(process.execPath, [join(REPO_ROOT, "cli", "launch.js"), "plan", "dev", "--json", "--cost"], { cwd: project, encoding: "utf8" });
     assert.equal(inProject.status, 0, inProject.stderr);
     const json = JSON.parse(inProject.stdout) as PlanJson & { cost: { region: string; unpriced: Array<{ name: string; reason?: string }> } };
     const widget = json.resources.find((r) => r.type === "acme:index:Widget");

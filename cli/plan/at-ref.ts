@@ -30,8 +30,8 @@ export function planAtRef(ref: string, project: PulumiProject, stack: string, op
       if (existsSync(modules) && !existsSync(twin) && existsSync(path.dirname(twin))) symlinkSync(modules, twin, "dir");
       if (dir === root || path.dirname(dir) === dir) break;
     }
-    const bin = path.join(__dirname, "..", `bin${path.extname(__filename)}`);
-    const args = [...process.execArgv, bin, "plan", stack, "--json", "--cwd", path.join(tree, path.relative(root, project.dir))];
+    // The same entry this process was started by (the bin, its launcher, or tsx), on the ref's tree.
+    const args = [...process.execArgv, process.argv[1], "plan", stack, "--json", "--cwd", path.join(tree, path.relative(root, project.dir))];
     if (options.preview) args.push("--preview");
     if (options.cost) args.push("--cost");
     const env = { ...process.env };
