@@ -57,7 +57,8 @@ export function programOf(project: PulumiProject): () => Promise<unknown> {
       if ((error as { code?: string }).code !== "ERR_REQUIRE_ESM") throw error;
       exported = await import(pathToFileURL(entry).href);
     }
-    const main = (exported as { default?: unknown } | undefined)?.default ?? exported;
+    // A program may export a function (`export = async () => ...`, or as its default): Pulumi calls it.
+    const main = typeof exported === "function" ? exported : (exported as { default?: unknown } | undefined)?.default;
     return typeof main === "function" ? await (main as () => unknown)() : exported;
   };
 }

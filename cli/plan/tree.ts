@@ -91,7 +91,7 @@ export function treeLines(rows: readonly TreeRow[], options: TreeOptions = {}): 
   }
   const hasChildren = (urn: string) => (children.get(urn)?.length ?? 0) > 0;
   const entries: Array<{ row: TreeRow; prefix: string; detailPrefix: string }> = [];
-  const walk = (parent: string | undefined, prefix: string, childPrefix: string) => {
+  const walk = (parent: string | undefined, childPrefix: string) => {
     const list = [...(children.get(parent) ?? [])].sort((a, b) => {
       const ca = hasChildren(a.resource.urn) ? 0 : 1;
       const cb = hasChildren(b.resource.urn) ? 0 : 1;
@@ -102,10 +102,10 @@ export function treeLines(rows: readonly TreeRow[], options: TreeOptions = {}): 
       const branch = parent === undefined ? "" : last ? "└─ " : "├─ ";
       const below = parent === undefined ? "" : last ? "   " : "│  ";
       entries.push({ row, prefix: `${childPrefix}${branch}`, detailPrefix: `${childPrefix}${below}${hasChildren(row.resource.urn) ? "│  " : "   "}` });
-      walk(row.resource.urn, prefix, `${childPrefix}${below}`);
+      walk(row.resource.urn, `${childPrefix}${below}`);
     });
   };
-  walk(undefined, "", "");
+  walk(undefined, "");
   const typeWidth = Math.max(4, ...entries.map((e) => e.prefix.length + shortType(e.row.resource.type).length));
   const nameWidth = Math.max(4, ...entries.map((e) => e.row.resource.name.length));
   const lines = [`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`];
