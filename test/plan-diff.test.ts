@@ -15,7 +15,10 @@ describe("the pull-request plan diff", () => {
     assert.ok(diff.changed.some((c) => c.resource === "aws:rds/instance:Instance data-db" && c.keys.includes("instanceClass")));
     const text = renderDiffMarkdown([diff]);
     assert.match(text, /\| `dev` \| \d+ \| \d+ \| \d+ \| \$144\.60 \| \$185\.25 \| \+\$40\.65 \|/);
-    assert.match(text, /\*\*removed\*\*: `aws:ec2\/instance:Instance network-nat-instance`/);
+    // The same tree as `plan --diff` prints, symbols in the first column so GitHub colours them.
+    assert.match(text, /```diff\n[^`]*\n- {3}[│├└─ ]*aws:ec2:Instance +network-nat-instance +delete\n/);
+    assert.match(text, /\n~ {3}[│├└─ ]*aws:rds:Instance +data-db +update\n[│ ]+~ instanceClass: "db\.t4g\.micro" => "db\.t4g\.small"\n/);
+    assert.match(text, /\nMonthly cost: \$144\.60 => \$185\.25 \(\+\$40\.65\)\n```/);
   });
 
   it("says nothing changed for the same plan, and handles a stack only one side has", async () => {

@@ -25,6 +25,11 @@ export function bundleBootstrap(entry: BootstrapEntry): string {
     // The Lambda runtime ships the AWS SDK v3; pg-native is an optional native driver pg never needs here.
     external: ["@aws-sdk/*", "pg-native"],
     logLevel: "silent",
+    // The bundle names each module by its path (comments, module keys), relative to this working
+    // directory: the package's root, symlinks kept as found, so the bytes (and the plan) are the
+    // same in any checkout and from any cwd, never a machine path.
+    absWorkingDir: path.join(__dirname, "..", ".."),
+    preserveSymlinks: true,
   });
   const code = result.outputFiles[0]?.text;
   if (code === undefined) throw new Error(`bootstrap bundle ${entry}: esbuild produced no output`);

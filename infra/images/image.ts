@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as ecr from "@pulumi/aws/ecr";
 import { getAuthorizationTokenOutput } from "@pulumi/aws/ecr/getAuthorizationToken";
@@ -65,13 +66,17 @@ export class ContainerImage extends pulumi.ComponentResource {
     );
     const auth = getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
     this.tag = contextTag(args.context);
+    // Pulumi runs the program in the project's folder, and docker-build resolves a relative
+    // context from there at `pulumi up`: relative, the input holds no machine path, so two
+    // checkouts (a pull request's base and head, a laptop and CI) plan the same bytes.
+    const context = path.relative(process.cwd(), path.resolve(args.context)) || ".";
     const image = new dockerBuild.Image(
       ...applyTransform(
         args.transform?.image,
         `${name}-image`,
         {
-          context: { location: args.context },
-          dockerfile: { location: `${args.context}/${args.dockerfile ?? "Dockerfile"}` },
+          context: { location: context },
+          dockerfile: { location: path.join(context, args.dockerfile ?? "Dockerfile") },
           buildArgs: args.buildArgs,
           platforms: [args.platform ?? "linux/amd64"],
           push: true,
