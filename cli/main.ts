@@ -7,6 +7,7 @@ import { estimateCost } from "./cost/estimate";
 import { costText } from "./cost/render";
 import { evaluate } from "./plan/engine";
 import { planJson, planTree } from "./plan/render";
+import { deployRulesText, runDeployRules, utcToday } from "./rules";
 import { StackFileError, readStackFile } from "./plan/stack-file";
 import { program } from "../stacks/program";
 
@@ -25,16 +26,21 @@ async function main(argv: string[]): Promise<number> {
   const { resources, result } = await evaluate(program, { ...file, preview: flags.has("--preview") });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cost = flags.has("--cost") ? estimateFor(file, resources) : undefined;
+  // Whether a real `pulumi up` of this graph would work (cli/rules): a failed rule fails the plan.
+  const deployRules = runDeployRules(resources, { today: utcToday() });
+  const rulesFailed = deployRules.some((r) => !r.passed);
   if (flags.has("--json")) {
     // The cost is a key of its own, present only with --cost: the plan's shape is unchanged without it.
-    process.stdout.write(`${JSON.stringify(cost ? { ...planJson(file.stack, resources), cost } : planJson(file.stack, resources), null, 2)}\n`);
+    const plan = { ...planJson(file.stack, resources), deployRules, ...(cost ? { cost } : {}) };
+    process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   } else {
     const where = result.region ? `, region ${result.region}` : "";
     const header = `Plan of stack ${file.stack} (platform ${result.platform}, preset ${result.preset}${where}): ${resources.length} resources, evaluated in ${ms.toFixed(0)} ms`;
     process.stdout.write(`${planTree(header, resources)}\n`);
     if (cost) process.stdout.write(`\n${costText(cost)}\n`);
   }
-  return 0;
+  if (rulesFailed) console.error(deployRulesText(deployRules));
+  return rulesFailed ? 3 : 0;
 }
 
 function estimateFor(file: ReturnType<typeof readStackFile>, resources: Parameters<typeof estimateCost>[0]) {
