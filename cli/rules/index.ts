@@ -5,6 +5,7 @@ import { fixedNames } from "./fixed-names";
 import { hpaReplicas } from "./hpa-replicas";
 import { customResourceOrdering, ecsServiceOrdering } from "./ordering";
 import { type DeployRule, type RuleContext, RuleGraph, type RuleViolation } from "./rule";
+import { secretValues } from "./secret-values";
 import { storageClass } from "./storage-class";
 import { wafBodySize } from "./waf-body-size";
 
@@ -20,6 +21,7 @@ export const DEPLOY_RULES: readonly DeployRule[] = [
   fixedNames,
   ecsServiceOrdering,
   customResourceOrdering,
+  secretValues,
 ];
 
 /** One rule's outcome, as `--json` lists it under `deployRules`. */

@@ -4,7 +4,7 @@ import { getAuthorizationTokenOutput } from "@pulumi/aws/ecr/getAuthorizationTok
 import * as dockerBuild from "@pulumi/docker-build";
 import { physicalName, standardTags } from "../naming";
 import { type Transform, applyTransform } from "../transform";
-import { contextTag } from "./digest";
+import { imageTag } from "./digest";
 
 export interface ContainerImageArgs {
   /** Directory with the Dockerfile and everything it copies. */
@@ -30,7 +30,8 @@ export class ContainerImage extends pulumi.ComponentResource {
   readonly repositoryUrl: pulumi.Output<string>;
   /** `<repository>@sha256:...`: what workloads run, so a rebuild is a rollout. */
   readonly imageRef: pulumi.Output<string>;
-  readonly tag: string;
+  /** A hash of everything that changes the image (context, Dockerfile, platform, build args). */
+  readonly tag: pulumi.Output<string>;
 
   constructor(name: string, args: ContainerImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("agentyard:infra:ContainerImage", name, {}, opts);
@@ -64,7 +65,10 @@ export class ContainerImage extends pulumi.ComponentResource {
       child,
     );
     const auth = getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
-    this.tag = contextTag(args.context);
+    const platform = args.platform ?? "linux/amd64";
+    this.tag = pulumi
+      .output(args.buildArgs ?? {})
+      .apply((buildArgs) => imageTag({ context: args.context, dockerfile: args.dockerfile, platform, buildArgs }));
     const image = new dockerBuild.Image(
       ...applyTransform(
         args.transform?.image,
@@ -73,7 +77,7 @@ export class ContainerImage extends pulumi.ComponentResource {
           context: { location: args.context },
           dockerfile: { location: `${args.context}/${args.dockerfile ?? "Dockerfile"}` },
           buildArgs: args.buildArgs,
-          platforms: [args.platform ?? "linux/amd64"],
+          platforms: [platform],
           push: true,
           tags: [pulumi.interpolate`${repository.repositoryUrl}:${this.tag}`],
           registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
