@@ -7,7 +7,7 @@ import { estimateCost } from "./cost/estimate";
 import { costText } from "./cost/render";
 import { evaluate } from "./plan/engine";
 import { planJson, planTree } from "./plan/render";
-import { deployRulesText, runDeployRules, utcToday } from "./rules";
+import { deployRulesText, planDate, runDeployRules } from "./rules";
 import { StackFileError, readStackFile } from "./plan/stack-file";
 import { program } from "../stacks/program";
 
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cost = flags.has("--cost") ? estimateFor(file, resources) : undefined;
   // Whether a real `pulumi up` of this graph would work (cli/rules): a failed rule fails the plan.
-  const deployRules = runDeployRules(resources, { today: utcToday() });
+  const deployRules = runDeployRules(resources, { today: planDate() });
   const rulesFailed = deployRules.some((r) => !r.passed);
   if (flags.has("--json")) {
     // The cost is a key of its own, present only with --cost: the plan's shape is unchanged without it.

@@ -53,7 +53,13 @@ export function deployRulesText(results: readonly DeployRuleResult[]): string {
   return lines.join("\n");
 }
 
-/** Today as `YYYY-MM-DD` in UTC: the day support windows are read against. */
-export function utcToday(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
+/**
+ * The day support windows are read against: `AGENTYARD_PLAN_DATE` (`YYYY-MM-DD`, to see how a
+ * stack fares on a later day) or today in UTC.
+ */
+export function planDate(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): string {
+  const given = env.AGENTYARD_PLAN_DATE;
+  if (given === undefined || given === "") return now.toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(given)) throw new Error(`AGENTYARD_PLAN_DATE: got "${given}", expected a date such as 2027-01-31`);
+  return given;
 }
