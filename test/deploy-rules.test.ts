@@ -12,7 +12,7 @@ import * as autoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as helm from "@pulumi/kubernetes/helm/v3";
 import * as storage from "@pulumi/kubernetes/storage/v1";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { type DeployRule, DEPLOY_RULES, runDeployRules } from "../cli/rules";
 import { EKS_VERSIONS, eksSupportOn } from "../infra/cluster/eks-versions";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
