@@ -8,6 +8,8 @@ export interface PlanDocument {
   readonly stack: string;
   readonly resources: ReadonlyArray<{ urn: string; type: string; name: string; inputs: Record<string, unknown> }>;
   readonly cost?: { totalMonthlyUsd: number };
+  /** The deploy rules' outcome (cli/rules); absent in plans made before they existed. */
+  readonly deployRules?: ReadonlyArray<{ id: string; passed: boolean; violations: ReadonlyArray<{ message: string }> }>;
 }
 
 export interface StackDiff {
@@ -17,6 +19,8 @@ export interface StackDiff {
   readonly changed: Array<{ resource: string; keys: string[] }>;
   readonly costBefore: number | undefined;
   readonly costAfter: number | undefined;
+  /** Deploy rules the head's plan fails, with their messages: a real `pulumi up` would fail there. */
+  readonly failedRules: ReadonlyArray<{ id: string; messages: string[] }>;
 }
 
 const label = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
@@ -35,7 +39,8 @@ export function diffPlan(base: PlanDocument | undefined, head: PlanDocument | un
     if (keys.length) changed.push({ resource: label(r), keys });
   }
   changed.sort((a, b) => a.resource.localeCompare(b.resource));
-  return { stack, added, removed, changed, costBefore: base?.cost?.totalMonthlyUsd, costAfter: head?.cost?.totalMonthlyUsd };
+  const failedRules = (head?.deployRules ?? []).filter((r) => !r.passed).map((r) => ({ id: r.id, messages: r.violations.map((v) => v.message) }));
+  return { stack, added, removed, changed, costBefore: base?.cost?.totalMonthlyUsd, costAfter: head?.cost?.totalMonthlyUsd, failedRules };
 }
 
 const money = (n: number | undefined) => (n === undefined ? "n/a" : `$${n.toFixed(2)}`);
@@ -56,6 +61,10 @@ export function renderDiffMarkdown(diffs: readonly StackDiff[]): string {
     for (const c of d.changed) out.push(`- changed: \`${c.resource}\` (${c.keys.join(", ")})`);
     for (const r of d.removed) out.push(`- **removed**: \`${r}\``);
     out.push("", "</details>");
+  }
+  for (const d of diffs.filter((x) => x.failedRules.length > 0)) {
+    out.push("", `**\`${d.stack}\` fails deploy rules** (a real \`pulumi up\` would fail or misbehave):`);
+    for (const r of d.failedRules) for (const m of r.messages) out.push(`- \`${r.id}\`: ${m}`);
   }
   out.push("", "_From `npm run plan -- <stack> --json --cost` on the base and head commits: offline, under mocks. `pulumi preview` is the word on what the cloud will do._");
   return `${out.join("\n")}\n`;

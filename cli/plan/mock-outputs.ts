@@ -108,8 +108,11 @@ const BY_TYPE: Record<string, OutputsFor> = {
     const n = physical(name, inputs);
     return { name: n, arn: arn(ctx, "secretsmanager", `secret:${n}-${stableHex(n, 6)}`) };
   },
-  // `arn` is the secret's ARN (the provider's SecretVersion.arn), which `secretId` holds here.
-  "aws:secretsmanager/secretVersion:SecretVersion": (name, inputs) => ({ versionId: stableHex(name, 32), arn: inputs.secretId }),
+  // `arn` is the secret's ARN (the provider's SecretVersion.arn): the one the Secret above was given.
+  "aws:secretsmanager/secretVersion:SecretVersion": (name, inputs, ctx) => {
+    const secret = String(inputs.secretId);
+    return { versionId: stableHex(name, 32), arn: secret.startsWith("arn:") ? secret : arn(ctx, "secretsmanager", `secret:${secret}-${stableHex(secret, 6)}`) };
+  },
   "aws:s3/bucket:Bucket": (name, inputs, ctx) => {
     const n = physical(name, inputs, "bucket");
     return { bucket: n, arn: `arn:aws:s3:::${n}`, bucketDomainName: `${n}.s3.amazonaws.com`, bucketRegionalDomainName: `${n}.s3.${ctx.region}.amazonaws.com`, region: ctx.region };
