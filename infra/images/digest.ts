@@ -22,11 +22,6 @@ export function contextDigest(context: string): string {
   return hash.digest("hex");
 }
 
-/** A tag from the context's content only (kept for callers that build nothing else into the image). */
-export function contextTag(context: string): string {
-  return `ctx-${contextDigest(context).slice(0, 16)}`;
-}
-
 /** Everything that changes the image a build produces. */
 export interface ImageBuildInputs {
   readonly context: string;
