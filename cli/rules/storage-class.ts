@@ -33,7 +33,10 @@ function chartClaims(value: unknown, path: string): Array<{ where: string; stora
 
 /** A default class the graph itself makes: an annotated StorageClass, or the EBS CSI add-on's own. */
 function makesDefaultClass(r: PlannedResource): boolean {
-  if (r.type === "kubernetes:storage.k8s.io/v1:StorageClass") return at(r.inputs, `metadata.annotations`) !== undefined && (at(r.inputs, "metadata.annotations") as Record<string, unknown>)[DEFAULT_ANNOTATION] === "true";
+  if (r.type === "kubernetes:storage.k8s.io/v1:StorageClass") {
+    const annotations = at(r.inputs, "metadata.annotations");
+    return typeof annotations === "object" && annotations !== null && (annotations as Record<string, unknown>)[DEFAULT_ANNOTATION] === "true";
+  }
   if (r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "aws-ebs-csi-driver" && typeof r.inputs.configurationValues === "string") {
     try {
       return at(JSON.parse(r.inputs.configurationValues), "defaultStorageClass.enabled") === true;
