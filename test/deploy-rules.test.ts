@@ -14,7 +14,8 @@ import * as helm from "@pulumi/kubernetes/helm/v3";
 import * as storage from "@pulumi/kubernetes/storage/v1";
 import type * as pulumi from "@pulumi/pulumi";
 import { type DeployRule, DEPLOY_RULES, runDeployRules } from "../cli/rules";
-import { EKS_VERSIONS, eksSupportOn } from "../infra/cluster/eks-versions";
+import { eksSupportOn } from "../cli/rules/eks-version-support";
+import { EKS_VERSIONS } from "../infra/cluster/eks-versions";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
 
 const TODAY = "2026-12-02";

@@ -1,5 +1,13 @@
-import { EKS_VERSIONS, eksSupportOn } from "../../infra/cluster/eks-versions";
+import { EKS_VERSIONS } from "../../infra/cluster/eks-versions";
 import { type DeployRule, at, label } from "./rule";
+
+/** Where `version` stands on `day` (`YYYY-MM-DD`): standard, extended, unsupported, or not in the calendar. */
+export function eksSupportOn(version: string, day: string): "standard" | "extended" | "unsupported" | "unknown" {
+  const entry = EKS_VERSIONS.find((v) => v.version === version);
+  if (!entry) return "unknown";
+  if (day < entry.endOfStandard) return "standard";
+  return day < entry.endOfExtended ? "extended" : "unsupported";
+}
 
 const CLUSTER = "aws:eks/cluster:Cluster";
 

@@ -21,11 +21,3 @@ export const EKS_VERSIONS: readonly EksVersion[] = [
   { version: "1.34", endOfStandard: "2026-12-02", endOfExtended: "2027-12-02", source: CALENDAR },
   { version: "1.35", endOfStandard: "2027-03-27", endOfExtended: "2028-03-27", source: CALENDAR },
 ];
-
-/** Where `version` stands on `day` (`YYYY-MM-DD`): standard, extended, or unsupported (or unknown). */
-export function eksSupportOn(version: string, day: string): "standard" | "extended" | "unsupported" | "unknown" {
-  const entry = EKS_VERSIONS.find((v) => v.version === version);
-  if (!entry) return "unknown";
-  if (day < entry.endOfStandard) return "standard";
-  return day < entry.endOfExtended ? "extended" : "unsupported";
-}
