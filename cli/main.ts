@@ -49,11 +49,16 @@ function estimateFor(file: ReturnType<typeof readStackFile>, resources: Paramete
   return estimateCost(resources, config.region ?? "us-east-1", config.settings.cost);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const expected = error instanceof ConfigError || error instanceof StackFileError;
-    console.error(expected ? error.message : `plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once stdout and stderr have been written out: on a pipe, a write Node has queued is lost
+ * at process.exit (a plan's JSON is hundreds of kilobytes, past a pipe's 64 KiB buffer).
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (error: unknown) => {
+  const expected = error instanceof ConfigError || error instanceof StackFileError;
+  console.error(expected ? error.message : `plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  exitAfterFlush(1);
+});

@@ -14,6 +14,7 @@ function plan(args: string[], env: Record<string, string> = {}) {
   const run = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
     cwd: REPO_ROOT,
     encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, ...env },
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -118,6 +119,13 @@ describe("npm run plan", () => {
     // The Deployment mounts the token Secret by its output, so it waits for that Secret.
     assert.ok(deployment.dependencies.some((d) => d.includes("kubernetes:core/v1:Secret")));
     assert.deepEqual([...deployment.dependencies], [...deployment.dependencies].sort());
+  });
+
+  it("writes the whole JSON to a pipe read slowly (nothing lost at exit)", () => {
+    // The reader starts after the plan has exited: whatever Node had not written by then is gone.
+    const run = spawnSync("bash", ["-c", `"${process.execPath}" --import tsx cli/main.ts local --json 2>/dev/null | (sleep 2; cat)`], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    assert.ok(run.stdout.length > 128 * 1024, `only ${run.stdout.length} bytes`);
+    assert.equal((JSON.parse(run.stdout) as PlanJson).stack, "local");
   });
 
   it("runs the deploy rules: a stack that passes them exits 0 and lists each under deployRules", () => {
