@@ -15,6 +15,7 @@ import { type PlanDocument, type StackDiff, diffPlan, diffText } from "./plan/di
 import { planAtRef } from "./plan/at-ref";
 import { programOf } from "./plan/program";
 import { planJson } from "./plan/render";
+import { type DeployRuleResult, deployRulesText, planDate, runDeployRules } from "./rules";
 import { type PulumiProject, type StackFile, StackFileError, findProject, listStacks, programDir, readStackFile } from "./plan/stack-file";
 import { countByType, diagnosticsLines, shortType, summaryLines, treeLines } from "./plan/tree";
 
@@ -118,18 +119,23 @@ async function planStack(options: PlanOptions, out: Output, err: Output): Promis
   if (costInputs) {
     cost = lazy.estimate().estimateCost(resources, costInputs.region, costInputs.assumptions);
   }
+  // Whether a real `pulumi up` of this graph would work (cli/rules): a failed rule fails the plan.
+  const deployRules = runDeployRules(resources, { today: planDate() });
   const findings: Finding[] = [];
   for (const check of checksFor(options)) findings.push(...(await check(resources, { stack: file, project })));
   const planned = planJson(file.stack, resources);
   const diff = base ? diffPlan(base, cost ? { ...planned, cost } : planned) : undefined;
 
   if (options.json) {
-    out.write(`${JSON.stringify(jsonOutput(planned, cost, findings, diff, options), null, 2)}\n`);
+    out.write(`${JSON.stringify(jsonOutput(planned, deployRules, cost, findings, diff, options), null, 2)}\n`);
     for (const w of warnings) err.write(`warning: ${w}\n`);
   } else {
     out.write(`${textOutput({ file, project, resources, warnings, ms, cost, findings, diff, options })}\n`);
   }
-  return findings.some(blocking) ? 1 : 0;
+  const rulesFailed = deployRules.some((r) => !r.passed);
+  if (rulesFailed) err.write(`${deployRulesText(deployRules)}\n`);
+  if (findings.some(blocking)) return 1;
+  return rulesFailed ? 3 : 0;
 }
 
 function readSavedPlan(file: string): PlanDocument {
@@ -145,9 +151,10 @@ function readSavedPlan(file: string): PlanDocument {
 }
 
 /** The `--json` object: the plan's contract, plus a key per option that adds something (only then). */
-function jsonOutput(planned: ReturnType<typeof planJson>, cost: CostEstimate | undefined, findings: readonly Finding[], diff: StackDiff | undefined, options: PlanOptions): object {
+function jsonOutput(planned: ReturnType<typeof planJson>, deployRules: readonly DeployRuleResult[], cost: CostEstimate | undefined, findings: readonly Finding[], diff: StackDiff | undefined, options: PlanOptions): object {
   return {
     ...planned,
+    deployRules,
     ...(cost ? { cost } : {}),
     ...(options.policy ? { policy: { violations: findings.filter((f) => f.source === "policy").map(({ source: _source, ...v }) => v) } } : {}),
     ...(diff

@@ -4,11 +4,13 @@ import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { PRESETS } from "../infra/config/presets";
 
+// prod refuses plain HTTP: the base config has a domain, as a real prod stack must.
 const base = {
   "agentyard:platform": "eks",
   "agentyard:preset": "prod",
   "aws:region": "us-east-1",
   "agentyard:cluster": JSON.stringify({ endpointAccess: { publicCidrs: ["203.0.113.0/24"] } }),
+  "agentyard:loadBalancer": JSON.stringify({ domain: "agents.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" }),
 };
 
 function parse(overrides: Record<string, unknown>) {

@@ -129,7 +129,7 @@ describe("the estimate of the shipped stacks", () => {
   it("is in the plan's JSON only with --cost, so the plan's shape is unchanged without it", () => {
     const run = (args: string[]) => spawnSync(process.execPath, ["cli/launch.js", "plan", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
     const plain = JSON.parse(run(["dev", "--json"]).stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(plain).sort(), ["resources", "stack"]);
+    assert.deepEqual(Object.keys(plain).sort(), ["deployRules", "resources", "stack"]);
     const withCost = JSON.parse(run(["dev", "--json", "--cost"]).stdout) as { cost: { totalMonthlyUsd: number; byComponent: Record<string, number>; priceTableDate: string } };
     assert.ok(withCost.cost.totalMonthlyUsd > 0);
     assert.ok(withCost.cost.byComponent.network > 0);

@@ -87,7 +87,7 @@ describe("the prod-ecs stack, with an agent image", () => {
       assert.equal(service.inputs.enableExecuteCommand, false);
     }
     const agents = graph.get("aws:ecs/service:Service", "agents-service");
-    assert.match(JSON.stringify(agents.inputs.loadBalancers), /targetgroup\/agentyard-prod-ecs-agents/);
+    assert.equal((agents.inputs.loadBalancers as Array<{ targetGroupArn: string }>)[0].targetGroupArn, graph.get("aws:lb/targetGroup:TargetGroup", "public-agents").outputs?.arn);
   });
 
   it("scales agents from 3 to 20 on CPU, memory and requests per target", () => {

@@ -85,7 +85,7 @@ describe("the prod stack on eks, with an agent image", () => {
   it("binds the agent pods to the ALB's target group and admits the ALB on the cluster security group", () => {
     const binding = graph.get("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "agents-target-group-binding");
     const spec = binding.inputs.spec as { targetGroupARN: string; targetType: string };
-    assert.match(spec.targetGroupARN, /targetgroup\/agentyard-prod-agents/);
+    assert.equal(spec.targetGroupARN, graph.get("aws:lb/targetGroup:TargetGroup", "public-agents").outputs?.arn);
     assert.equal(spec.targetType, "ip");
     const rule = graph.get("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "agents-from-load-balancer");
     assert.equal(rule.inputs.fromPort, 8080);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffPlan, renderDiffMarkdown } from "../cli/plan/diff";
 import { planJson } from "../cli/plan/render";
+import { runDeployRules } from "../cli/rules";
 import { planStack } from "./harness";
 
 describe("the pull-request plan diff", () => {
@@ -28,5 +29,19 @@ describe("the pull-request plan diff", () => {
     const created = diffPlan(undefined, plan);
     assert.equal(created.added.length, plan.resources.length);
     assert.match(renderDiffMarkdown([created]), /\| `prod` \| \d+ \| 0 \| 0 \| n\/a \| n\/a \| n\/a \|/);
+  });
+
+  it("lists the deploy rules the head's plan fails, with each problem", async () => {
+    const graph = await planStack("dev-ecs", { override: { "agentyard:agents": { image: "ghcr.io/acme/agent:1" }, "agentyard:cluster": { architecture: "x86_64" } } });
+    const passing = { ...planJson("dev-ecs", graph.resources), deployRules: runDeployRules(graph.resources, { today: "2026-12-02" }) };
+    assert.deepEqual(diffPlan(passing, passing).failedRules, []);
+    const failing = {
+      ...passing,
+      deployRules: [{ id: "fargate-spot-x86-only", passed: false, violations: [{ message: "aws:ecs/service:Service \"sandbox-service\" places tasks on FARGATE_SPOT but ..." }] }],
+    };
+    const text = renderDiffMarkdown([diffPlan(passing, failing)]);
+    assert.match(text, /\*\*`dev-ecs` fails deploy rules\*\*/);
+    assert.match(text, /- `fargate-spot-x86-only`: aws:ecs\/service:Service "sandbox-service" places tasks on FARGATE_SPOT/);
+    assert.doesNotMatch(renderDiffMarkdown([diffPlan(failing, passing)]), /fails deploy rules/, "only the head's failures are the pull request's");
   });
 });

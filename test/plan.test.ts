@@ -47,7 +47,7 @@ describe("agentyard plan (npm run plan)", () => {
     assert.equal(of("aws:ec2/vpc:Vpc").length, 1);
     assert.deepEqual([...new Set(of("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone))].sort(), ["us-east-1a", "us-east-1b", "us-east-1c"]);
     assert.equal(of("aws:ec2/natGateway:NatGateway").length, 3);
-    for (const r of json.resources) assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type", "urn"]);
+    for (const r of json.resources) assert.deepEqual(Object.keys(r).sort(), ["dependencies", "inputs", "name", "parent", "type", "urn"]);
   });
 
   it("writes the whole JSON through a pipe into another process (a plan is far over the pipe's 64 KiB)", () => {
@@ -104,7 +104,7 @@ describe("agentyard plan (npm run plan)", () => {
     assert.doesNotMatch(out, /aws:rds\/instance:Instance/);
     assert.doesNotMatch(out, /^ - /m, "nothing is deleted in a fresh plan");
     // The program's warnings come together after the tree, then the summary, as pulumi preview prints them.
-    assert.match(out, /\nDiagnostics:\n {2}warning: LoadBalancer "public" serves plain HTTP[^\n]*\n(?: {2}warning: [^\n]*\n)*\nResources:\n {4}\+ (\d+) to create\n?$/);
+    assert.match(out, /\nDiagnostics:\n {2}(?: {2}warning: [^\n]*\n)+\nResources:\n {4}\+ (\d+) to create\n?$/);
     assert.equal(Number(/\+ (\d+) to create/.exec(out)?.[1]), count);
     assert.doesNotMatch(run.stderr, /warning/);
   });
@@ -186,6 +186,37 @@ describe("agentyard plan (npm run plan)", () => {
     );
     assert.match(String(caught), /agentyard:platform: got "gke"/);
     assert.equal(resources.length, 0);
+  });
+
+  it("lists what each resource waits for under dependencies (URNs of the same plan)", () => {
+    const json = planJsonOf("local");
+    const urns = new Set(json.resources.map((r) => r.urn));
+    const deployment = json.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "sandbox-deployment");
+    assert.ok(deployment);
+    assert.ok(deployment.dependencies.length > 0);
+    for (const d of deployment.dependencies) assert.ok(urns.has(d), d);
+    // The Deployment mounts the token Secret by its output, so it waits for that Secret.
+    assert.ok(deployment.dependencies.some((d) => d.includes("kubernetes:core/v1:Secret")));
+    assert.deepEqual([...deployment.dependencies], [...deployment.dependencies].sort());
+  });
+
+  it("runs the deploy rules: a stack that passes them exits 0 and lists each under deployRules", () => {
+    const run = plan(["local", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const rules = (JSON.parse(run.stdout) as { deployRules: Array<{ id: string; passed: boolean; source: string }> }).deployRules;
+    assert.ok(rules.length >= 9);
+    assert.ok(rules.every((r) => r.passed && r.source.startsWith("https://")));
+  });
+
+  it("fails the plan (exit 3) when a deploy rule fails, naming the rule, its source and the resource", () => {
+    // On 2028-04-01 Kubernetes 1.35 is past even extended support on EKS.
+    const run = plan(["dev", "--json"], { AGENTYARD_PLAN_DATE: "2028-04-01" });
+    assert.equal(run.code, 3);
+    const json = JSON.parse(run.stdout) as { deployRules: Array<{ id: string; passed: boolean; violations: Array<{ urn: string }> }> };
+    const eks = json.deployRules.find((r) => r.id === "eks-version-in-standard-support");
+    assert.equal(eks?.passed, false);
+    assert.match(eks?.violations[0].urn ?? "", /aws:eks\/cluster:Cluster::/);
+    assert.match(run.stderr, /eks-version-in-standard-support: .*\n {4}source: https:\/\/docs\.aws\.amazon\.com\/eks\/[^\n]*\n {4}- aws:eks\/cluster:Cluster "cluster-cluster" version 1\.35 left extended support on 2028-03-27/);
   });
 
   it("plans every shipped stack", async () => {

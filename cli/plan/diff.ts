@@ -11,6 +11,8 @@ export interface PlanDocument {
   readonly stack: string;
   readonly resources: ReadonlyArray<{ urn: string; type: string; name: string; parent?: string | null; inputs: Record<string, unknown> }>;
   readonly cost?: { totalMonthlyUsd: number };
+  /** The deploy rules' outcome (cli/rules); absent in plans made before they existed. */
+  readonly deployRules?: ReadonlyArray<{ id: string; passed: boolean; violations: ReadonlyArray<{ message: string }> }>;
 }
 
 export interface StackDiff {
@@ -23,6 +25,8 @@ export interface StackDiff {
   readonly costAfter: number | undefined;
   /** Every resource of either side with its operation and changed properties: what the tree draws. */
   readonly rows: TreeRow[];
+  /** Deploy rules the head's plan fails, with their messages: a real `pulumi up` would fail there. */
+  readonly failedRules: ReadonlyArray<{ id: string; messages: string[] }>;
 }
 
 const label = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
@@ -74,6 +78,7 @@ export function diffPlan(base: PlanDocument | undefined, head: PlanDocument | un
     costBefore: base?.cost?.totalMonthlyUsd,
     costAfter: head?.cost?.totalMonthlyUsd,
     rows,
+    failedRules: (head?.deployRules ?? []).filter((r) => !r.passed).map((r) => ({ id: r.id, messages: r.violations.map((v) => v.message) })),
   };
 }
 
@@ -105,6 +110,10 @@ export function renderDiffMarkdown(diffs: readonly StackDiff[]): string {
       .split("\n")
       .map((line) => line.replace(/^ ([+~-]) /, "$1  "));
     out.push("", `<details><summary><code>${d.stack}</code>: ${d.added.length} to create, ${d.changed.length} to update, ${d.removed.length} to delete</summary>`, "", "```diff", ...tree, "```", "", "</details>");
+  }
+  for (const d of diffs.filter((x) => x.failedRules.length > 0)) {
+    out.push("", `**\`${d.stack}\` fails deploy rules** (a real \`pulumi up\` would fail or misbehave):`);
+    for (const r of d.failedRules) for (const m of r.messages) out.push(`- \`${r.id}\`: ${m}`);
   }
   out.push("", "_From `agentyard plan <stack> --json --cost` on the base and head commits: offline, under mocks. `pulumi preview` is the word on what the cloud will do._");
   return `${out.join("\n")}\n`;

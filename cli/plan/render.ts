@@ -10,6 +10,8 @@ export interface PlanJson {
     /** The parent's URN, or null at the top of the program. */
     readonly parent: string | null;
     readonly inputs: Record<string, unknown>;
+    /** URNs this resource waits for (dependsOn and the resources its inputs come from), sorted. */
+    readonly dependencies: readonly string[];
   }>;
 }
 
@@ -17,7 +19,7 @@ export function planJson(stack: string, resources: readonly PlannedResource[]): 
   const sorted = [...resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return {
     stack,
-    resources: sorted.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: sortKeys(r.inputs) as Record<string, unknown> })),
+    resources: sorted.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: sortKeys(r.inputs) as Record<string, unknown>, dependencies: [...r.dependencies].sort() })),
   };
 }
 

@@ -51,7 +51,10 @@ export function createAwsDatabase(
       transform.parameterGroup,
       `${name}-db-params`,
       {
-        name: physicalName("dbParameterGroup", [`db-pg${major}`]),
+        // A prefix, not a name: a new family (a major upgrade) or description replaces the group, and
+        // the replacement is created first while the instance still uses the old one
+        // (https://www.pulumi.com/registry/packages/aws/api-docs/rds/parametergroup/: namePrefix).
+        namePrefix: `${physicalName("dbParameterGroup", [`db-pg${major}`])}-`,
         family: `postgres${major}`,
         description: "agentyard: TLS only, pg_stat_statements, slow statement log, connection limit",
         parameters: [

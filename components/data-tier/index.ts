@@ -111,11 +111,14 @@ export class DataTier extends pulumi.ComponentResource {
           REDIS_PORT: pulumi.output(String(REDIS_PORT)),
           REDIS_TLS: pulumi.output("true"),
         },
+        // The ARN as the secret's value (SecretVersion) gives it: a reader (a deploy-time read, an
+        // ECS task definition's valueFrom) then waits until the value is written, not only the secret
+        // created; before that Secrets Manager has no AWSCURRENT version to return.
         secrets: {
-          DATABASE_URL: ref(made.database.appSecret.arn, "url"),
-          DATABASE_PASSWORD: ref(made.database.appSecret.arn, "password"),
-          REDIS_URL: ref(made.cache.secret.arn, "url"),
-          REDIS_PASSWORD: ref(made.cache.secret.arn, "authToken"),
+          DATABASE_URL: ref(made.database.appSecretVersion.arn, "url"),
+          DATABASE_PASSWORD: ref(made.database.appSecretVersion.arn, "password"),
+          REDIS_URL: ref(made.cache.secretVersion.arn, "url"),
+          REDIS_PASSWORD: ref(made.cache.secretVersion.arn, "authToken"),
         },
       };
       for (const [i, sg] of (args.workloadSecurityGroupIds ?? []).entries()) this.allowFrom(`workload-${i + 1}`, sg);

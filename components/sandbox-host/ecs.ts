@@ -47,7 +47,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
 
   const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, child);
   const tokenSecret = new secretsmanager.Secret(`${name}-auth-token-secret`, { name: physicalName("secret", ["sandbox-token"]), description: "Bearer token of the sandbox API", recoveryWindowInDays: 0, tags: standardTags(COMPONENT) }, child);
-  new secretsmanager.SecretVersion(`${name}-auth-token-value`, { secretId: tokenSecret.id, secretString: token.result }, child);
+  const tokenValue = new secretsmanager.SecretVersion(`${name}-auth-token-value`, { secretId: tokenSecret.id, secretString: token.result }, child);
 
   const made = createFargateService(parent, name, {
     cluster,
@@ -61,7 +61,8 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
     env: runtimeConfig(s),
-    secrets: { SANDBOX_AUTH_TOKEN: tokenSecret.arn },
+    // By the value's ARN: tasks (ours and the agents') start only once the token is written.
+    secrets: { SANDBOX_AUTH_TOKEN: tokenValue.arn },
     secretArns: [tokenSecret.arn],
     kmsKeyArns: [],
     securityGroupId: securityGroup.id,
@@ -79,7 +80,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     url: pulumi.interpolate`http://${made.dnsName}:${SANDBOX_PORT}`,
     dnsName: made.dnsName,
     token: token.result,
-    tokenSecretArn: tokenSecret.arn,
+    tokenSecretArn: tokenValue.arn,
     image,
     securityGroupId: securityGroup.id,
     admit: (client, clientSg) => {

@@ -37,6 +37,8 @@ export interface FargateServiceSpec {
   readonly scratchPaths: string[];
   readonly ephemeralStorageGb?: number;
   readonly targetGroupArn?: pulumi.Input<string>;
+  /** The listener rule forwarding to `targetGroupArn`: the service is created after it. */
+  readonly listenerRule?: pulumi.Resource;
   /** `app/<alb>/<id>/targetgroup/<tg>/<id>`, for scaling on requests per target. */
   readonly requestCountResourceLabel?: pulumi.Input<string>;
   readonly logRetentionDays: number;
@@ -169,7 +171,17 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         tags,
       },
       // The autoscaler owns the count once the service exists.
-      { parent, ignoreChanges: ["desiredCount"] },
+      // ECS refuses a target group no listener forwards to yet ("The target group ... does not have an
+      // associated load balancer", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html),
+      // and a strategy naming capacity providers the cluster has not been given yet
+      // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html): wait for both.
+      // The name is how operators and alarms find the service, so it stays fixed and a replacement deletes first.
+      {
+        parent,
+        ignoreChanges: ["desiredCount"],
+        dependsOn: [spec.cluster.capacityProviders, ...(spec.listenerRule ? [spec.listenerRule] : [])],
+        deleteBeforeReplace: true,
+      },
     ),
   );
 

@@ -77,6 +77,8 @@ const dev: EnvironmentSettings = {
     allowedCidrs: ["0.0.0.0/0"],
     desyncMitigationMode: "defensive",
     accessLogRetentionDays: 14,
+    // dev may run without a domain (plain HTTP, said in a warning); staging and prod may not.
+    allowPlainHttp: true,
   },
   // A developer's traffic: little data, one capacity unit at most, a small Prometheus.
   cost: { natGbPerGateway: 10, albLcus: 0.5, logGbPerGroup: 0.5, wafMillionRequests: 0, ecrGbPerRepository: 1, ampMillionSamples: 50 },
@@ -102,7 +104,7 @@ const staging: EnvironmentSettings = {
   agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024 },
   sandbox: { ...dev.sandbox, cpu: 500, minReplicas: 2, maxReplicas: 6, maxConcurrent: 8, timeoutMs: 120000, warmPool: 4 },
   monitoring: { retentionHours: 200, storageGb: 50, alertsRouted: true, managedPrometheus: true },
-  loadBalancer: { ...dev.loadBalancer, waf: true, accessLogRetentionDays: 30 },
+  loadBalancer: { ...dev.loadBalancer, waf: true, accessLogRetentionDays: 30, allowPlainHttp: false },
   cost: { natGbPerGateway: 50, albLcus: 1, logGbPerGroup: 2, wafMillionRequests: 5, ecrGbPerRepository: 2, ampMillionSamples: 200 },
 };
 

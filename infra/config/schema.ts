@@ -180,6 +180,8 @@ export const loadBalancerSection = z.strictObject({
   desyncMitigationMode: oneOf(["defensive", "strictest"] as const),
   /** Days access logs are kept in their S3 bucket. */
   accessLogRetentionDays: integer(1, 3650),
+  /** Serve plain HTTP when no domain or certificate is set (on AWS). Off in staging and prod: they refuse that unless this opts in. */
+  allowPlainHttp: flag(),
   /** The public host name; with hostedZoneId, a certificate is requested and validated by DNS. Unset: HTTP only. */
   domain: text(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as agents.example.com").optional(),
   /** A Route 53 hosted zone id for the domain's validation and alias records. */

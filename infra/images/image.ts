@@ -5,7 +5,7 @@ import { getAuthorizationTokenOutput } from "@pulumi/aws/ecr/getAuthorizationTok
 import * as dockerBuild from "@pulumi/docker-build";
 import { physicalName, standardTags } from "../naming";
 import { type Transform, applyTransform } from "../transform";
-import { contextTag } from "./digest";
+import { imageTag } from "./digest";
 
 export interface ContainerImageArgs {
   /** Directory with the Dockerfile and everything it copies. */
@@ -31,7 +31,8 @@ export class ContainerImage extends pulumi.ComponentResource {
   readonly repositoryUrl: pulumi.Output<string>;
   /** `<repository>@sha256:...`: what workloads run, so a rebuild is a rollout. */
   readonly imageRef: pulumi.Output<string>;
-  readonly tag: string;
+  /** A hash of everything that changes the image (context, Dockerfile, platform, build args). */
+  readonly tag: pulumi.Output<string>;
 
   constructor(name: string, args: ContainerImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("agentyard:infra:ContainerImage", name, {}, opts);
@@ -65,7 +66,10 @@ export class ContainerImage extends pulumi.ComponentResource {
       child,
     );
     const auth = getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
-    this.tag = contextTag(args.context);
+    const platform = args.platform ?? "linux/amd64";
+    this.tag = pulumi
+      .output(args.buildArgs ?? {})
+      .apply((buildArgs) => imageTag({ context: args.context, dockerfile: args.dockerfile, platform, buildArgs }));
     // Pulumi runs the program in the project's folder, and docker-build resolves a relative
     // context from there at `pulumi up`: relative, the input holds no machine path, so two
     // checkouts (a pull request's base and head, a laptop and CI) plan the same bytes.
@@ -78,7 +82,7 @@ export class ContainerImage extends pulumi.ComponentResource {
           context: { location: context },
           dockerfile: { location: path.join(context, args.dockerfile ?? "Dockerfile") },
           buildArgs: args.buildArgs,
-          platforms: [args.platform ?? "linux/amd64"],
+          platforms: [platform],
           push: true,
           tags: [pulumi.interpolate`${repository.repositoryUrl}:${this.tag}`],
           registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],
