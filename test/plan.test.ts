@@ -104,7 +104,7 @@ describe("agentyard plan (npm run plan)", () => {
     assert.doesNotMatch(out, /aws:rds\/instance:Instance/);
     assert.doesNotMatch(out, /^ - /m, "nothing is deleted in a fresh plan");
     // The program's warnings come together after the tree, then the summary, as pulumi preview prints them.
-    assert.match(out, /\nDiagnostics:\n {2}(?: {2}warning: [^\n]*\n)+\nResources:\n {4}\+ (\d+) to create\n?$/);
+    assert.match(out, /\nDiagnostics:\n(?: {2}warning: [^\n]*\n)+\nResources:\n {4}\+ (\d+) to create\n?$/);
     assert.equal(Number(/\+ (\d+) to create/.exec(out)?.[1]), count);
     assert.doesNotMatch(run.stderr, /warning/);
   });
