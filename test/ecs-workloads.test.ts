@@ -75,7 +75,7 @@ describe("the prod-ecs stack, with an agent image", () => {
     assert.equal(task.inputs.pidMode, undefined);
     assert.equal(graph.resources.some((r) => r.name === "sandbox-task-role"), false);
     assert.deepEqual(task.inputs.volumes, [{ name: "ipc" }, { name: "scratch" }]);
-    const [api, executor] = containers(task) as Array<ContainerDefinition & { command?: string[]; essential: boolean; memory: number; dependsOn?: unknown }>;
+    const [api, executor] = containers(task) as Array<ContainerDefinition & { entryPoint?: string[]; essential: boolean; memory: number; dependsOn?: unknown }>;
     assert.deepEqual([api.name, executor.name], ["api", "executor"]);
     assert.deepEqual([api.user, executor.user], ["10001:10003", "10002:10003"]);
     assert.deepEqual([api.essential, executor.essential], [true, true]);
@@ -84,7 +84,7 @@ describe("the prod-ecs stack, with an agent image", () => {
     assert.deepEqual(executor.mountPoints.map((m) => m.containerPath), ["/run/agentyard", "/sandbox"]);
     assert.equal(executor.readonlyRootFilesystem, true);
     assert.deepEqual(executor.linuxParameters.capabilities.drop, ["ALL"]);
-    assert.ok(executor.command && executor.command.length > 0);
+    assert.ok(executor.entryPoint && executor.entryPoint.length > 0, "the contract's command, in place of the image's entrypoint");
     assert.equal(api.memory + executor.memory, 2048, "the prod replica's memory, split");
     assert.ok(executor.environment.some((e) => e.name === "SANDBOX_EXECUTOR_SOCKET" && e.value === "/run/agentyard/executor.sock"));
     for (const e of executor.environment) assert.doesNotMatch(e.name, /TOKEN$|SECRET|PASSWORD/);

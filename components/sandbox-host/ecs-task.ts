@@ -7,6 +7,7 @@ export interface EcsContainerDefinition {
   image: string;
   essential: boolean;
   user: string;
+  entryPoint?: string[];
   command?: string[];
   cpu?: number;
   memory?: number;
@@ -52,7 +53,7 @@ export function splitSandboxContainers(main: EcsContainerDefinition, contract: S
     ...main,
     name: "api",
     user: `${contract.api.uid}:${contract.ipcGid}`,
-    ...(contract.api.command ? { command: contract.api.command } : {}),
+    ...(contract.api.command ? { entryPoint: contract.api.command } : {}),
     cpu: units(share.api.cpuMillicores),
     memory: share.api.memoryMb,
     mountPoints: [ipc],
@@ -64,11 +65,15 @@ export function splitSandboxContainers(main: EcsContainerDefinition, contract: S
     image: main.image,
     essential: true,
     user: `${contract.executor.uid}:${contract.ipcGid}`,
-    command: contract.executor.command,
+    // The contract's command replaces the image's ENTRYPOINT and CMD, as a Kubernetes `command`
+    // does (ECS `command` would only replace CMD and run behind the image's ENTRYPOINT).
+    entryPoint: contract.executor.command,
     cpu: units(share.executor.cpuMillicores),
     memory: share.executor.memoryMb,
     readonlyRootFilesystem: true,
-    linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+    // The contract's command is PID 1 of its container (the runtime's zygote reaps its own
+    // children), as under Kubernetes: no init process in front of it.
+    linuxParameters: { initProcessEnabled: false, capabilities: { drop: ["ALL"] } },
     // The settings, never the token: `secrets` stays empty and the environment holds no secret.
     environment: main.environment,
     secrets: [],
