@@ -119,7 +119,7 @@ export interface SandboxHostArgs {
    * { transform: { deployment: (args) => { args.metadata = { ...args.metadata, annotations: { team: "ai" } }; } } }
    * ```
    */
-  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs>; seccompInstaller?: Transform<k8s.apps.v1.DaemonSetArgs> };
 }
 
 export interface NormalizedSandboxArgs {

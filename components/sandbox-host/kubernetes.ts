@@ -58,7 +58,7 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   let executorSeccomp: k8s.types.input.core.v1.SeccompProfile = { type: "RuntimeDefault" };
   let installer: pulumi.Resource | undefined;
   if (profile) {
-    const made = createSeccompInstaller(parent, `${name}-seccomp`, { namespaceName: `${scope.project}-${scope.stack}-seccomp`.slice(0, 63), profiles: [profile], image }, provider);
+    const made = createSeccompInstaller(parent, `${name}-seccomp`, { namespaceName: `${scope.project}-${scope.stack}-seccomp`.slice(0, 63), profiles: [profile], image, transform: args.transform?.seccompInstaller }, provider);
     executorSeccomp = { type: "Localhost", localhostProfile: made.localhostProfile(profile.file) };
     installer = made.daemonSet;
   }

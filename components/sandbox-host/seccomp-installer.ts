@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import { appLabels, restrictedContainerSecurity } from "../../infra/kubernetes/hardening";
+import { type Transform, applyTransform } from "../../infra/transform";
 
 /*
  * How the executor's Localhost seccomp profile reaches the nodes.
@@ -37,6 +39,7 @@ export interface SeccompInstallerArgs {
   readonly profiles: ReadonlyArray<{ file: string; json: string }>;
   /** Any image with /bin/sh and cp: the sandbox's own, so nodes pull nothing more. */
   readonly image: pulumi.Input<string>;
+  readonly transform?: Transform<k8s.apps.v1.DaemonSetArgs>;
 }
 
 export interface SeccompInstaller {
@@ -71,58 +74,55 @@ export function createSeccompInstaller(parent: pulumi.Resource, name: string, ar
   const present = ["/bin/sh", "-c", files.map((f) => `test -s /host/${f}`).join(" && ")];
   const selector = { "app.kubernetes.io/name": "seccomp-installer", "app.kubernetes.io/instance": name };
   const small = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "50m", memory: "32Mi" } };
-  const daemonSet = new apps.DaemonSet(
-    `${name}-daemonset`,
-    {
-      metadata: { name: "seccomp-installer", namespace, labels },
-      spec: {
-        selector: { matchLabels: selector },
-        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%" } },
-        template: {
-          metadata: {
-            labels: { ...labels, ...selector },
-            // A changed profile is a rollout: every node gets the new file.
-            annotations: { "agentyard.dev/profiles-hash": createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16) },
-          },
-          spec: {
-            automountServiceAccountToken: false,
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-            initContainers: [
-              {
-                name: "install",
-                image: args.image,
-                command: ["/bin/sh", "-c", install],
-                resources: small,
-                // Root only to write into the root-owned directory kubelet made; no capability at all.
-                securityContext: { ...restrictedContainerSecurity(), runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 },
-                volumeMounts: [
-                  { name: "profiles", mountPath: "/profiles", readOnly: true },
-                  { name: "host", mountPath: "/host" },
-                ],
-              },
-            ],
-            containers: [
-              {
-                name: "present",
-                image: args.image,
-                command: ["sleep", "infinity"],
-                readinessProbe: { exec: { command: present }, periodSeconds: 30 },
-                livenessProbe: { exec: { command: present }, periodSeconds: 60 },
-                resources: small,
-                securityContext: { ...restrictedContainerSecurity(), runAsUser: 65534, runAsGroup: 65534 },
-                volumeMounts: [{ name: "host", mountPath: "/host", readOnly: true }],
-              },
-            ],
-            volumes: [
-              { name: "profiles", configMap: { name: configMap.metadata.name } },
-              { name: "host", hostPath: { path: PROFILE_HOST_DIR, type: "DirectoryOrCreate" } },
-            ],
-          },
+  const daemonSetArgs: k8s.apps.v1.DaemonSetArgs = {
+    metadata: { name: "seccomp-installer", namespace, labels },
+    spec: {
+      selector: { matchLabels: selector },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%" } },
+      template: {
+        metadata: {
+          labels: { ...labels, ...selector },
+          // A changed profile is a rollout: every node gets the new file.
+          annotations: { "agentyard.dev/profiles-hash": createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16) },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          nodeSelector: { "kubernetes.io/os": "linux" },
+          securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+          initContainers: [
+            {
+              name: "install",
+              image: args.image,
+              command: ["/bin/sh", "-c", install],
+              resources: small,
+              // Root only to write into the root-owned directory kubelet made; no capability at all.
+              securityContext: { ...restrictedContainerSecurity(), runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 },
+              volumeMounts: [
+                { name: "profiles", mountPath: "/profiles", readOnly: true },
+                { name: "host", mountPath: "/host" },
+              ],
+            },
+          ],
+          containers: [
+            {
+              name: "present",
+              image: args.image,
+              command: ["sleep", "infinity"],
+              readinessProbe: { exec: { command: present }, periodSeconds: 30 },
+              livenessProbe: { exec: { command: present }, periodSeconds: 60 },
+              resources: small,
+              securityContext: { ...restrictedContainerSecurity(), runAsUser: 65534, runAsGroup: 65534 },
+              volumeMounts: [{ name: "host", mountPath: "/host", readOnly: true }],
+            },
+          ],
+          volumes: [
+            { name: "profiles", configMap: { name: configMap.metadata.name } },
+            { name: "host", hostPath: { path: PROFILE_HOST_DIR, type: "DirectoryOrCreate" } },
+          ],
         },
       },
     },
-    opts,
-  );
+  };
+  const daemonSet = new apps.DaemonSet(...applyTransform(args.transform, `${name}-daemonset`, daemonSetArgs, opts));
   return { daemonSet, localhostProfile: (file) => `${PROFILE_SUBDIR}/${file}` };
 }
