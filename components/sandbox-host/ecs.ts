@@ -44,8 +44,9 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
   // api and dkr, Secrets Manager, CloudWatch Logs) and the S3 gateway's prefix list (ECR's image
   // layers live in S3). Code run in the task then has no way out at all. Without endpoints
   // (network.interfaceEndpoints off, dev) those calls leave through NAT: HTTPS to anywhere.
-  // The task metadata and credentials endpoint (169.254.170.2) is not filtered by security
-  // groups at all; the task has no role, so it has no credentials to give (createFargateService).
+  // The task metadata and credentials endpoint (169.254.170.2), like Amazon DNS, is not filtered
+  // by security groups at all (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html);
+  // the task has no role, so it has no credentials to give (createFargateService, taskRole: false).
   if (args.awsEndpoints) {
     new vpc.SecurityGroupEgressRule(
       `${name}-egress-endpoints`,

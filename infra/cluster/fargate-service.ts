@@ -31,8 +31,12 @@ export interface FargateServiceSpec {
   readonly kmsKeyArns: pulumi.Input<string>[];
   readonly taskRoleStatements?: Array<{ Effect: "Allow" | "Deny"; Action: string[]; Resource: pulumi.Input<string>[] }>;
   /**
-   * `false`: the task has no IAM role at all, so ECS gives its containers no credentials endpoint
-   * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is set only for a task with a role). No ECS Exec either.
+   * `false`: the task has no IAM role at all, so its containers get no credentials: "When you add a
+   * task role to a task definition, the Amazon ECS container agent ... populates the environment
+   * variable AWS_CONTAINER_CREDENTIALS_RELATIVE_URI in the container"
+   * (https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html);
+   * without a role there is no such URI to ask 169.254.170.2 for. No ECS Exec either (it needs
+   * the role's ssmmessages permissions).
    * @default true
    */
   readonly taskRole?: boolean;
