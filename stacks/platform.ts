@@ -113,7 +113,8 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
     agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace }, warnings);
   } else {
-    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, logRetentionDays: settings.logs.retentionDays });
+    const awsEndpoints = network.endpointSecurityGroupId ? { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } : undefined;
+    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, awsEndpoints, logRetentionDays: settings.logs.retentionDays });
     agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace }, warnings);
     monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget].filter((t) => t !== undefined));
   }
