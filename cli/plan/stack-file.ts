@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
+import { PACKAGE_ROOT } from "../../infra/package-root";
 
 /** Where the repo keeps its stack files (`stackConfigDir` in Pulumi.yaml). */
-export const REPO_ROOT = join(__dirname, "..", "..");
+export const REPO_ROOT = PACKAGE_ROOT;
 /** `AGENTYARD_STACKS_DIR` points the plan at other stack files (the tests' bad configs). */
 export const STACKS_DIR = process.env.AGENTYARD_STACKS_DIR ?? join(REPO_ROOT, "stacks");
 

@@ -1,9 +1,16 @@
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { PACKAGE_ROOT } from "../package-root";
 
-/** The bootstrap entry points, each bundled into one file with `pg`. */
+/**
+ * The bootstrap entry points, each bundled into one file with `pg`. Bundled from their TypeScript
+ * sources, which the package ships (`infra/database/bootstrap/`), so the bundle is the same bytes from
+ * the repository and from an installed package.
+ */
 export const BOOTSTRAP_ENTRIES = { lambda: "lambda.ts", job: "job.ts" } as const;
 export type BootstrapEntry = keyof typeof BOOTSTRAP_ENTRIES;
+
+const BOOTSTRAP_SOURCES = path.join(PACKAGE_ROOT, "infra", "database", "bootstrap");
 
 const cache = new Map<BootstrapEntry, string>();
 
@@ -15,7 +22,13 @@ export function bundleBootstrap(entry: BootstrapEntry): string {
   const cached = cache.get(entry);
   if (cached !== undefined) return cached;
   const result = buildSync({
-    entryPoints: [path.join(__dirname, "bootstrap", BOOTSTRAP_ENTRIES[entry])],
+    entryPoints: [path.join(BOOTSTRAP_SOURCES, BOOTSTRAP_ENTRIES[entry])],
+    // Paths in the bundle's comments are relative to this, not to the consumer's working directory,
+    // and the consumer's tsconfig.json (which esbuild would find above node_modules) is not read.
+    absWorkingDir: PACKAGE_ROOT,
+    tsconfigRaw: { compilerOptions: { target: "ES2022" } },
+    // What `alwaysStrict` (strict) in the repository's tsconfig gave the entry file: strict mode for the bundle.
+    banner: { js: '"use strict";' },
     bundle: true,
     platform: "node",
     target: "node20",
