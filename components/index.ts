@@ -1,5 +1,6 @@
 // The `agentyard` package: what `import { ... } from "agentyard"` gives another stack.
-import { DASHBOARDS as GRAFANA_DASHBOARDS, type DashboardModel } from "../infra/monitoring/dashboards";
+import type { DashboardModel } from "../infra/monitoring/dashboard-model";
+import { DASHBOARDS as GRAFANA_DASHBOARDS } from "../infra/monitoring/dashboards";
 
 export { LoadBalancer, type LoadBalancerArgs, type RouteArgs, type AttachedRoute } from "./load-balancer";
 export { DataTier, type DataTierArgs, type ConnectionSettings, type SecretReference, ecsValueFrom } from "./data-tier";

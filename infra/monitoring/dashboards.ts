@@ -38,17 +38,6 @@ function dashboard(uid: string, title: string, panels: Panel[]): Dashboard {
   };
 }
 
-/**
- * A dashboard's JSON model as the package exports it. Grafana's own types (@grafana/schema) check
- * the dashboards here at build time; the public API does not name them, so a consumer's compiler
- * needs nothing beyond the package's dependencies and peers.
- */
-export interface DashboardModel {
-  readonly uid?: string;
-  readonly title?: string;
-  readonly panels?: readonly object[];
-}
-
 export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
   "agentyard-agents": dashboard("agentyard-agents", "agentyard / agent services", [
     timeseries(1, "Request rate", 0, 0, "reqps", [['sum by (job) (rate(http_requests_total{job!~".*sandbox.*"}[5m]))', "{{job}}"]]),
