@@ -59,6 +59,18 @@ export function lowestOf(range: string): string {
   return match[1];
 }
 
+/**
+ * The newest published version in the range, asked of the registry (cached metadata, which
+ * `--prefer-offline` would use, can be months old); offline, the range itself, which npm resolves
+ * from its cache.
+ */
+export function newestOf(name: string, range: string): string {
+  const r = run("npm", ["view", `${name}@${range}`, "version", "--json"], REPO_ROOT);
+  if (r.status !== 0) return range;
+  const versions = JSON.parse(r.stdout) as string | string[];
+  return Array.isArray(versions) ? (versions.at(-1) ?? range) : versions;
+}
+
 /** The peer's version as installed in this repository (its tests ran against it; the npm cache has it). */
 export function repoVersionOf(name: string): string {
   return (JSON.parse(readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
