@@ -4,8 +4,7 @@ import { PACKAGE_ROOT } from "../package-root";
 
 /**
  * The bootstrap entry points, each bundled into one file with `pg`. Bundled from their TypeScript
- * sources, which the package ships (`infra/database/bootstrap/`), so the bundle is the same bytes from
- * the repository and from an installed package.
+ * sources, which the package ships (`infra/database/bootstrap/`): the build in dist/ finds them too.
  */
 export const BOOTSTRAP_ENTRIES = { lambda: "lambda.ts", job: "job.ts" } as const;
 export type BootstrapEntry = keyof typeof BOOTSTRAP_ENTRIES;
@@ -23,8 +22,8 @@ export function bundleBootstrap(entry: BootstrapEntry): string {
   if (cached !== undefined) return cached;
   const result = buildSync({
     entryPoints: [path.join(BOOTSTRAP_SOURCES, BOOTSTRAP_ENTRIES[entry])],
-    // Paths in the bundle's comments are relative to this, not to the consumer's working directory,
-    // and the consumer's tsconfig.json (which esbuild would find above node_modules) is not read.
+    // Paths in the bundle's comments are relative to the package, so the bytes do not depend on the
+    // directory pulumi runs from; and a consumer's tsconfig.json (above node_modules) is not read.
     absWorkingDir: PACKAGE_ROOT,
     tsconfigRaw: { compilerOptions: { target: "ES2022" } },
     // What `alwaysStrict` (strict) in the repository's tsconfig gave the entry file: strict mode for the bundle.
