@@ -150,6 +150,8 @@ function writeProgram(dir: string, label: string): void {
   writeFileSync(path.join(dir, "Pulumi.yaml"), `name: consumer-${label}\ndescription: agentyard installed from its tarball\nruntime: nodejs\n`);
   writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
   writeFileSync(path.join(dir, "tsconfig.json"), `${JSON.stringify(TEMPLATE_TSCONFIG, null, 4)}\n`);
+  // The same options over the program and the project's own test of it (plan.ts, on agentyard/plan).
+  writeFileSync(path.join(dir, "tsconfig.check.json"), `${JSON.stringify({ extends: "./tsconfig.json", files: ["index.ts", "plan.ts"] }, null, 4)}\n`);
   const example = path.join(REPO_ROOT, "examples", "two-agents");
   for (const file of readdirSync(example).filter((f) => f.endsWith(".ts"))) copyFileSync(path.join(example, file), path.join(dir, file));
   const fixtures = path.join(REPO_ROOT, "test", "fixtures", "consumer");

@@ -37,8 +37,8 @@ for (const [label, sdk] of [
       dir = consumerProject(label, sdk);
     });
 
-    it("type-checks with the template's strict tsconfig, without skipLibCheck", () => {
-      const r = node(dir, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]);
+    it("type-checks with the template's strict tsconfig, without skipLibCheck (the program, and a test of it on agentyard/plan)", () => {
+      const r = node(dir, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.check.json"]);
       assert.equal(r.status, 0, r.stdout + r.stderr);
     });
 
