@@ -2,15 +2,21 @@
 // laid out as `pulumi new aws-typescript` lays one out, outside this repository.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../cli/plan/stack-file";
 
 /** The Node.js the consumer runs on (`AGENTYARD_CONSUMER_NODE`, e.g. from scripts/install-node.sh); npm stays the repo's. */
 export const CONSUMER_NODE = process.env.AGENTYARD_CONSUMER_NODE ?? process.execPath;
-/** Installs are kept here between runs, keyed by the tarball's content and the versions asked for. */
-const CACHE = process.env.AGENTYARD_CONSUMER_CACHE ?? path.join(tmpdir(), "agentyard-consumer");
+/**
+ * Installs are kept here between runs: one directory per checkout (worktrees do not share a
+ * tarball), one project per set of versions asked for.
+ */
+const CACHE = path.join(
+  process.env.AGENTYARD_CONSUMER_CACHE ?? path.join(tmpdir(), "agentyard-consumer"),
+  createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 12),
+);
 
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
   name: string;
@@ -43,12 +49,15 @@ let tarball: string | undefined;
 /** `npm pack` of this repository (its `prepack` builds dist/), once per test process. */
 export function packTarball(): string {
   if (tarball) return tarball;
-  const out = path.join(CACHE, "packs");
-  mkdirSync(out, { recursive: true });
+  mkdirSync(CACHE, { recursive: true });
+  const out = mkdtempSync(path.join(CACHE, "pack-"));
   const packed = must(run("npm", ["pack", "--json", "--loglevel=warn", "--pack-destination", out], REPO_ROOT), "npm pack");
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{ filename: string }>;
   if (!info) throw new Error(`npm pack printed no file: ${packed.stdout}`);
-  tarball = path.join(out, info.filename);
+  // One stable path (the consumers' package.json names it), replaced in one step.
+  tarball = path.join(CACHE, `${pkg.name}.tgz`);
+  renameSync(path.join(out, info.filename), tarball);
+  rmSync(out, { recursive: true, force: true });
   return tarball;
 }
 
@@ -128,7 +137,7 @@ export function consumerProject(label: string, pulumiVersion: string): string {
   const marker = path.join(dir, ".agentyard-tarball");
   const npmInstall = ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn"];
   if (!existsSync(marker)) {
-    const staging = `${dir}.partial`;
+    const staging = `${dir}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     writeFileSync(path.join(staging, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
