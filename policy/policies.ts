@@ -243,7 +243,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
       if (type !== "aws:ecs/taskDefinition:TaskDefinition" || tagsOf(props).component !== "sandbox") return;
       if (props.taskRoleArn !== undefined && props.taskRoleArn !== "") report("has a task role: every container, the executor's included, gets its credentials URI");
       if (props.pidMode === "task") report("pidMode task: executions would see the api's processes");
-      let containers: Props[] = [];
+      let containers: Props[];
       try {
         containers = list(JSON.parse(String(props.containerDefinitions))).map(obj);
       } catch {

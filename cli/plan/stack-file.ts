@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { PACKAGE_ROOT } from "../../infra/package-root";
 
-/** This repository's root (its Pulumi.yaml is the reference stacks' project). */
-export const REPO_ROOT = path.join(__dirname, "..", "..");
+/** This repository's root, or the installed package's (its Pulumi.yaml is the reference stacks' project). */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** A stack that does not exist, a project file missing or unreadable: the user's to fix, so no stack trace. */
 export class StackFileError extends Error {

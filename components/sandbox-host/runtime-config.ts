@@ -1,11 +1,12 @@
 import * as path from "node:path";
+import { PACKAGE_ROOT } from "../../infra/package-root";
 import type { SandboxSettings } from "./args";
 
 export const SANDBOX_PORT = 8080;
 /** Pods with this label may call the sandbox (AgentService sets it). */
 export const SANDBOX_CLIENT_LABEL = { "agentyard.dev/sandbox-client": "true" } as const;
-/** The runtime's build context: its Dockerfile and sources. */
-export const SANDBOX_CONTEXT = path.join(__dirname, "..", "..", "sandbox");
+/** The runtime's build context: its Dockerfile and sources (shipped in the package). */
+export const SANDBOX_CONTEXT = path.join(PACKAGE_ROOT, "sandbox");
 
 /** The api container's share of a replica: Node answering HTTP and the probes, never running code. */
 export const API_MEMORY_MB = 256;
