@@ -62,14 +62,28 @@ for (const [label, sdk] of [
       assert.ok(loaded.types.includes("agentyard:infra:Network") && loaded.types.includes("agentyard:components:DataTier"), loaded.types.join(", "));
     });
 
-    it("`agentyard plan dev --json` (the package's bin) plans the project's program offline", () => {
-      const r = node(dir, ["node_modules/.bin/agentyard", "plan", "dev", "--json"]);
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-      const plan = JSON.parse(r.stdout) as { stack: string; resources: Array<{ urn: string; type: string }> };
+    it("`agentyard plan dev --cost --policy` (the package's bin) plans the project's program offline, with its estimate and its violations", () => {
+      const r = node(dir, ["node_modules/.bin/agentyard", "plan", "dev", "--json", "--cost", "--policy"]);
+      assert.ok(r.status === 0 || r.status === 1 || r.status === 3, r.stdout + r.stderr);
+      const plan = JSON.parse(r.stdout) as {
+        stack: string;
+        resources: Array<{ urn: string; type: string }>;
+        cost: { totalMonthlyUsd: number };
+        policy: { violations: Array<{ policy: string; level: string }> };
+        deployRules: Array<{ id: string; passed: boolean }>;
+      };
       assert.equal(plan.stack, "dev");
       const types = new Set(plan.resources.map((res) => res.type));
       for (const type of COMPONENTS) assert.ok(types.has(type), `${type} planned`);
       assert.ok(plan.resources.every((res) => res.urn.startsWith(`urn:pulumi:dev::consumer-${label}::`)), "URNs of the consumer's project");
+      assert.ok(plan.cost.totalMonthlyUsd > 0, "an estimate of the AWS resources it creates");
+      assert.ok(Array.isArray(plan.policy.violations), "the policy pack ran");
+      assert.equal(r.status === 1, plan.policy.violations.some((v) => v.level === "mandatory"), "exit 1 exactly when a mandatory policy fails");
+      assert.ok(plan.deployRules.length > 0, "the deploy rules ran");
+      const text = node(dir, ["node_modules/.bin/agentyard", "plan", "dev", "--cost", "--policy"]);
+      assert.match(text.stdout, /Resources:\n {4}\+ \d+ to create/);
+      assert.match(text.stdout, /Monthly|monthly/);
+      assert.match(text.stdout, /Policies: no violations\.|Policy violations:/);
     });
   });
 }
