@@ -39,6 +39,8 @@ const dev: EnvironmentSettings = {
     readReplicas: 0,
     maxConnections: 100,
     slowQueryMs: 1000,
+    // AWS Backup's daily recovery points, kept beside RDS's automated backups (docs/runbooks/restore.md).
+    backupPlanRetentionDays: 7,
   },
   cache: {
     // Valkey: Redis-compatible, and ElastiCache prices its nodes 20 % below Redis OSS.
@@ -93,6 +95,7 @@ const staging: EnvironmentSettings = {
     backupRetentionDays: 7,
     performanceInsights: true,
     monitoringIntervalSeconds: 60,
+    backupPlanRetentionDays: 30,
   },
   cache: { ...dev.cache, engine: "redis", engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 1, multiAz: true, snapshotRetentionDays: 1 },
   agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024 },
@@ -116,6 +119,7 @@ const prod: EnvironmentSettings = {
     monitoringIntervalSeconds: 30,
     maxConnections: 400,
     slowQueryMs: 500,
+    backupPlanRetentionDays: 90,
   },
   cache: { ...staging.cache, nodeType: "cache.r6g.large", replicas: 2, snapshotRetentionDays: 7 },
   agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024 },

@@ -11,6 +11,7 @@ import {
   oneOf,
   text,
 } from "./fields";
+import { backupFields, observabilityFields } from "./day2-fields";
 
 export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -96,6 +97,7 @@ export const databaseSection = z.strictObject({
   maxConnections: integer(20, 5000),
   /** `log_min_duration_statement`: statements slower than this are logged; -1 turns it off. */
   slowQueryMs: integer(-1, 600000),
+  ...backupFields,
 });
 
 export const cacheSection = z.strictObject({
@@ -150,6 +152,7 @@ export const monitoringSection = z.strictObject({
   alertsRouted: flag(),
   /** ECS: Amazon Managed Service for Prometheus with the alert rules (off: Container Insights only, dev). */
   managedPrometheus: flag(),
+  ...observabilityFields,
 });
 
 export const loadBalancerSection = z.strictObject({
