@@ -180,6 +180,7 @@ function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster 
     ...config.settings.monitoring,
     dataTier: data,
     provider: cluster?.provider,
+    cluster,
     ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
   });

@@ -41,16 +41,16 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const warnings: string[] = [];
 
     // Alarms with nowhere to go cost money and page no one: on AWS they come with routing.
-    const alerting = cfg.platform !== "kubernetes" && cfg.alertsRouted ? createAwsAlerting(this, name, cfg, args.dataTier) : undefined;
+    const alerting = cfg.platform !== "kubernetes" && cfg.alertsRouted ? createAwsAlerting(this, name, cfg, args.dataTier, cfg.receivers) : undefined;
     this.alertTopicArn = alerting?.topic.arn;
     if (cfg.platform === "ecs") {
-      this.managed = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting?.topic) : undefined;
+      this.managed = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting) : undefined;
       this.remoteWriteUrl = this.managed?.remoteWriteUrl;
       this.grafanaUrl = undefined;
       this.grafanaAdminSecretName = undefined;
       this.namespace = undefined;
     } else {
-      const k8s = createKubernetesMonitoring(this, name, cfg, args);
+      const k8s = createKubernetesMonitoring(this, name, cfg, args, alerting ? { arn: alerting.topic.arn, keyArn: alerting.keyArn } : undefined);
       warnings.push(...k8s.warnings);
       this.remoteWriteUrl = undefined;
       this.managed = undefined;

@@ -40,6 +40,13 @@ export function day2Checks(s: EnvironmentSettings, ctx: Day2CheckContext): Confi
       expected: "at least one receiver in prod while monitoring.alertsRouted is on (emails, slackWebhookUrl, webhookUrl or pagerDutyKey): an alert must reach someone",
     });
   }
+  if (platform === "kubernetes" && (s.monitoring.alerts?.emails?.length ?? 0) > 0) {
+    problems.push({
+      key: `${ns}:monitoring.alerts.emails`,
+      got: s.monitoring.alerts?.emails,
+      expected: "unset on kubernetes (e-mail goes through SNS on AWS: use slackWebhookUrl, webhookUrl or pagerDutyKey)",
+    });
+  }
   if (platform === "ecs" && s.monitoring.alerts?.slackWebhookUrl !== undefined) {
     problems.push({
       key: `${ns}:monitoring.alerts.slackWebhookUrl`,
