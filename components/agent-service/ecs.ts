@@ -3,9 +3,10 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as vpc from "@pulumi/aws/vpc";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import { createFargateService } from "../../infra/cluster/fargate-service";
-import { namedTags, stackRegion, standardTags } from "../../infra/naming";
+import { currentScope, namedTags, stackRegion, standardTags } from "../../infra/naming";
 import { ecsValueFrom } from "../data-tier";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
+import { telemetryEnv } from "./telemetry";
 
 const COMPONENT = "agents";
 
@@ -34,7 +35,12 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
   // Agents call model APIs on the internet; nothing else leaves but to the stores and the sandbox.
   new vpc.SecurityGroupEgressRule(`${name}-egress-https`, { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "model APIs, AWS APIs", tags: standardTags(COMPONENT) }, child);
 
-  const env: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), ...args.dataTier?.connection.env, ...args.env };
+  const env: Record<string, pulumi.Input<string>> = {
+    PORT: String(cfg.port),
+    ...args.dataTier?.connection.env,
+    ...telemetryEnv(name, args.otlpEndpoint, currentScope().stack),
+    ...args.env,
+  };
   const secrets: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
   for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) {

@@ -3,7 +3,8 @@ import type { Platform } from "../../infra/config/schema";
 import { stackRegion } from "../../infra/naming";
 import { type MonitoringStackArgs, normalizeMonitoringArgs } from "./args";
 import { createAwsAlerting, createManagedPrometheus } from "./aws";
-import { type ScrapeTarget, createEcsCollector } from "./ecs-collector";
+import { ECS_COLLECTOR_NAME, type ScrapeTarget, createEcsCollector } from "./ecs-collector";
+import { OTLP_HTTP_PORT } from "../../infra/monitoring/otel-collector";
 import { createKubernetesMonitoring } from "./kubernetes";
 
 export type { MonitoringStackArgs } from "./args";
@@ -26,12 +27,18 @@ export class MonitoringStack extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string> | undefined;
   /** The SNS topic alerts go to (AWS platforms). */
   readonly alertTopicArn: pulumi.Output<string> | undefined;
+  /**
+   * The OpenTelemetry collector's OTLP/HTTP endpoint (port 4318; gRPC on 4317) for services'
+   * OTEL_EXPORTER_OTLP_ENDPOINT: in-cluster on `eks` and `kubernetes`, the ECS collector's Cloud Map
+   * name on `ecs` with managed Prometheus; undefined where no collector runs (dev-ecs).
+   */
+  readonly otlpEndpoint: pulumi.Output<string> | undefined;
   /** Where ECS collectors remote-write (Amazon Managed Service for Prometheus). */
   readonly remoteWriteUrl: pulumi.Output<string> | undefined;
   readonly warnings: readonly string[];
   private readonly managed: { workspaceArn: pulumi.Output<string>; remoteWriteUrl: pulumi.Output<string> } | undefined;
   private readonly monitoringName: string;
-  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster"> & { logRetentionDays: number };
+  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster" | "traceExport"> & { logRetentionDays: number };
   private collecting = false;
 
   constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -46,6 +53,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     if (cfg.platform === "ecs") {
       this.managed = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting) : undefined;
       this.remoteWriteUrl = this.managed?.remoteWriteUrl;
+      this.otlpEndpoint = this.managed && args.ecsCluster ? pulumi.interpolate`http://${ECS_COLLECTOR_NAME}.${args.ecsCluster.namespaceName}:${OTLP_HTTP_PORT}` : undefined;
       this.grafanaUrl = undefined;
       this.grafanaAdminSecretName = undefined;
       this.namespace = undefined;
@@ -56,13 +64,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
       this.managed = undefined;
       this.grafanaUrl = k8s.grafanaUrl;
       this.grafanaAdminSecretName = k8s.grafanaAdminSecretName;
+      this.otlpEndpoint = k8s.otlpEndpoint;
       this.namespace = k8s.namespace;
     }
     this.warnings = warnings;
     this.monitoringName = name;
-    this.ecsArgs = { ecsCluster: args.ecsCluster, logRetentionDays: cfg.logRetentionDays };
+    this.ecsArgs = { ecsCluster: args.ecsCluster, traceExport: args.traceExport, logRetentionDays: cfg.logRetentionDays };
     for (const warning of warnings) pulumi.log.warn(`MonitoringStack "${name}": ${warning}`, this);
-    this.registerOutputs({ grafanaUrl: this.grafanaUrl, alertTopicArn: this.alertTopicArn, remoteWriteUrl: this.remoteWriteUrl, warnings });
+    this.registerOutputs({ grafanaUrl: this.grafanaUrl, alertTopicArn: this.alertTopicArn, remoteWriteUrl: this.remoteWriteUrl, otlpEndpoint: this.otlpEndpoint, warnings });
   }
 
   /**
@@ -82,7 +91,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
     createEcsCollector(
       this,
       this.monitoringName,
-      { cluster: this.ecsArgs.ecsCluster, workspaceArn: this.managed.workspaceArn, remoteWriteUrl: this.managed.remoteWriteUrl, region: stackRegion(), logRetentionDays: this.ecsArgs.logRetentionDays },
+      {
+        cluster: this.ecsArgs.ecsCluster,
+        workspaceArn: this.managed.workspaceArn,
+        remoteWriteUrl: this.managed.remoteWriteUrl,
+        region: stackRegion(),
+        logRetentionDays: this.ecsArgs.logRetentionDays,
+        traceExport: this.ecsArgs.traceExport,
+      },
       targets,
     );
   }

@@ -12,6 +12,7 @@ import { RECEIVER_SECRET, alertmanagerConfig, receiverSecretData } from "./alert
 import { alertmanagerSnsRole } from "./alertmanager-role";
 import { createExporters } from "./exporters";
 import { SCRAPE_LABEL } from "./labels";
+import { createOtelCollector } from "./otel-collector";
 
 export const CHART_REPOSITORY = "https://prometheus-community.github.io/helm-charts";
 
@@ -20,6 +21,8 @@ export interface KubernetesMonitoring {
   readonly release: helm.Release;
   readonly grafanaUrl: pulumi.Output<string>;
   readonly grafanaAdminSecretName: pulumi.Output<string>;
+  /** The OpenTelemetry collector's OTLP/HTTP endpoint. */
+  readonly otlpEndpoint: pulumi.Output<string>;
   readonly warnings: string[];
 }
 
@@ -130,12 +133,14 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
     );
   }
   if (args.dataTier?.namespace) createExporters(parent, name, args, args.dataTier);
+  const otlpEndpoint = createOtelCollector(parent, name, cfg, args, namespace);
 
   return {
     namespace,
     release,
     grafanaUrl: args.grafanaHost ? pulumi.output(`https://${args.grafanaHost}`) : pulumi.interpolate`http://kps-grafana.${namespace}.svc.cluster.local`,
     grafanaAdminSecretName: grafanaSecret.metadata.name,
+    otlpEndpoint,
     warnings,
   };
 }
