@@ -5,6 +5,7 @@ import { type MonitoringStackArgs, normalizeMonitoringArgs } from "./args";
 import { createAwsAlerting, createManagedPrometheus } from "./aws";
 import { ECS_COLLECTOR_NAME, type ScrapeTarget, createEcsCollector } from "./ecs-collector";
 import { OTLP_HTTP_PORT } from "../../infra/monitoring/otel-collector";
+import { createEksContainerLogs } from "../../infra/cluster/eks-logging";
 import { createKubernetesMonitoring } from "./kubernetes";
 
 export type { MonitoringStackArgs } from "./args";
@@ -58,6 +59,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
       this.grafanaAdminSecretName = undefined;
       this.namespace = undefined;
     } else {
+      // Pod logs to CloudWatch Logs on eks (on kubernetes the cluster's own logging applies: README).
+      if (cfg.platform === "eks" && args.cluster) createEksContainerLogs(this, name, args.cluster, cfg.logRetentionDays);
       const k8s = createKubernetesMonitoring(this, name, cfg, args, alerting ? { arn: alerting.topic.arn, keyArn: alerting.keyArn } : undefined);
       warnings.push(...k8s.warnings);
       this.remoteWriteUrl = undefined;

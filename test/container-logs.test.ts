@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { planStack } from "./harness";
+
+describe("container logs on eks", () => {
+  it("ships every pod's logs to CloudWatch Logs through the add-on, into groups made first with the stack's retention and a KMS key", async () => {
+    const graph = (await planStack("prod")).within("agentyard:components:MonitoringStack");
+    const groups = graph.ofType("aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith("monitoring-container-logs-"));
+    assert.deepEqual(groups.map((g) => g.name).sort(), ["application", "dataplane", "host", "performance"].map((k) => `monitoring-container-logs-${k}`));
+    const key = graph.get("aws:kms/key:Key", "monitoring-container-logs-key");
+    for (const group of groups) {
+      assert.match(String(group.inputs.name), /^\/aws\/containerinsights\/agentyard-prod[\w-]*\/(application|dataplane|host|performance)$/);
+      assert.equal(group.inputs.retentionInDays, 365);
+      assert.ok(group.dependencies.includes(key.urn), `${group.name} is encrypted with the logs key`);
+    }
+    assert.match(String(key.inputs.policy), /"Service":"logs\.us-east-1\.amazonaws\.com"/);
+    const addon = graph.get("aws:eks/addon:Addon", "monitoring-addon-amazon-cloudwatch-observability");
+    assert.deepEqual(JSON.parse(String(addon.inputs.configurationValues)), { containerLogs: { enabled: true } });
+    for (const group of groups) assert.ok(addon.dependencies.includes(group.urn), "the add-on waits for the groups, so it creates none itself");
+    assert.match(String(graph.get("aws:iam/role:Role", "monitoring-cloudwatch-agent-role").inputs.assumeRolePolicy), /system:serviceaccount:amazon-cloudwatch:cloudwatch-agent/);
+  });
+
+  it("keeps dev's container logs 7 days", async () => {
+    const graph = await planStack("dev");
+    assert.equal(graph.get("aws:cloudwatch/logGroup:LogGroup", "monitoring-container-logs-application").inputs.retentionInDays, 7);
+  });
+
+  it("installs nothing of the kind on kubernetes, whose cluster brings its own logging", async () => {
+    const graph = await planStack("local");
+    assert.equal(graph.ofType("aws:eks/addon:Addon").length, 0);
+  });
+});
