@@ -10,7 +10,7 @@ import { applyTransform } from "../../infra/transform";
 import type { MonitoringStackArgs, NormalizedMonitoringArgs } from "./args";
 import { RECEIVER_SECRET, alertmanagerConfig, receiverSecretData } from "./alert-receivers";
 import { alertmanagerSnsRole } from "./alertmanager-role";
-import { createExporters } from "./exporters";
+import { createAwsExporters, createExporters } from "./exporters";
 import { SCRAPE_LABEL } from "./labels";
 import { createOtelCollector } from "./otel-collector";
 
@@ -133,6 +133,7 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
     );
   }
   if (args.dataTier?.namespace) createExporters(parent, name, args, args.dataTier);
+  else if (args.dataTier?.databaseIdentifier && cfg.platform === "eks") createAwsExporters(parent, name, args, args.dataTier, namespace);
   const otlpEndpoint = createOtelCollector(parent, name, cfg, args, namespace);
 
   return {

@@ -30,3 +30,18 @@ describe("container logs on eks", () => {
     assert.equal(graph.ofType("aws:eks/addon:Addon").length, 0);
   });
 });
+
+describe("data-tier metrics on eks", () => {
+  it("runs postgres and redis exporters against RDS and ElastiCache over TLS, with the stack's credentials from Secrets Manager", async () => {
+    const graph = await planStack("prod");
+    const postgres = JSON.stringify(graph.get("kubernetes:apps/v1:Deployment", "monitoring-postgres-exporter").inputs);
+    assert.match(postgres, /"name":"DATA_SOURCE_URI","value":"agentyard-prod-db\.[\w.-]+\.rds\.amazonaws\.com:5432\/agentyard\?sslmode=require"/);
+    assert.match(postgres, /"name":"DATA_SOURCE_PASS","valueFrom":\{"secretKeyRef":\{"key":"DATABASE_PASSWORD","name":"data-tier-exporters"\}/);
+    const redis = JSON.stringify(graph.get("kubernetes:apps/v1:Deployment", "monitoring-redis-exporter").inputs);
+    assert.match(redis, /"name":"REDIS_ADDR","value":"rediss:\/\//);
+    const secret = graph.get("kubernetes:core/v1:Secret", "monitoring-data-tier-exporters");
+    assert.equal(secret.inputs.stringData, "[secret]");
+    assert.ok(graph.get("kubernetes:apps/v1:Deployment", "monitoring-redis-exporter").dependencies.includes(secret.urn));
+    for (const key of ["postgres", "redis"]) assert.match(JSON.stringify(graph.get("kubernetes:core/v1:Service", `monitoring-${key}-exporter-service`).inputs.metadata), /"agentyard.dev\/scrape":"true"/);
+  });
+});
