@@ -45,3 +45,27 @@ describe("data-tier metrics on eks", () => {
     for (const key of ["postgres", "redis"]) assert.match(JSON.stringify(graph.get("kubernetes:core/v1:Service", `monitoring-${key}-exporter-service`).inputs.metadata), /"agentyard.dev\/scrape":"true"/);
   });
 });
+
+describe("data-tier metrics on ecs", () => {
+  it("runs the exporters as Fargate services the collector scrapes, admitted by the data tier, credentials injected by ECS", async () => {
+    const graph = await planStack("prod-ecs");
+    const [collector] = JSON.parse(String(graph.get("aws:ecs/taskDefinition:TaskDefinition", "monitoring-collector-task").inputs.containerDefinitions)) as Array<{ environment: Array<{ name: string; value: string }> }>;
+    const config = String(collector.environment.find((e) => e.name === "AOT_CONFIG_CONTENT")?.value);
+    assert.match(config, /job_name: postgres-exporter/);
+    assert.match(config, /job_name: redis-exporter/);
+    for (const key of ["postgres", "redis"]) {
+      const [container] = JSON.parse(String(graph.get("aws:ecs/taskDefinition:TaskDefinition", `monitoring-${key}-exporter-task`).inputs.containerDefinitions)) as Array<{
+        environment: Array<{ name: string; value: string }>;
+        secrets: Array<{ name: string; valueFrom: string }>;
+        readonlyRootFilesystem: boolean;
+      }>;
+      assert.equal(container.secrets.length, 1);
+      assert.match(container.secrets[0].valueFrom, /^arn:aws:secretsmanager:.*:(password|authToken)::$/);
+      assert.equal(container.readonlyRootFilesystem, true);
+      const sg = graph.get("aws:ec2/securityGroup:SecurityGroup", `monitoring-${key}-exporter-sg`).id;
+      const store = graph.get("aws:ec2/securityGroup:SecurityGroup", key === "postgres" ? "data-db-sg" : "data-cache-sg").id;
+      assert.ok(graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((r) => r.inputs.securityGroupId === store && r.inputs.referencedSecurityGroupId === sg), `the ${key} store admits its exporter`);
+    }
+    assert.match(JSON.stringify(graph.get("aws:ecs/taskDefinition:TaskDefinition", "monitoring-redis-exporter-task").inputs.containerDefinitions), /rediss:\/\//);
+  });
+});

@@ -6,6 +6,7 @@ import { createAwsAlerting, createManagedPrometheus } from "./aws";
 import { ECS_COLLECTOR_NAME, type ScrapeTarget, createEcsCollector } from "./ecs-collector";
 import { OTLP_HTTP_PORT } from "../../infra/monitoring/otel-collector";
 import { createEksContainerLogs } from "../../infra/cluster/eks-logging";
+import { createEcsExporters } from "./ecs-exporters";
 import { createKubernetesMonitoring } from "./kubernetes";
 
 export type { MonitoringStackArgs } from "./args";
@@ -39,7 +40,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
   readonly warnings: readonly string[];
   private readonly managed: { workspaceArn: pulumi.Output<string>; remoteWriteUrl: pulumi.Output<string> } | undefined;
   private readonly monitoringName: string;
-  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster" | "traceExport"> & { logRetentionDays: number };
+  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster" | "traceExport" | "dataTier"> & { logRetentionDays: number };
   private collecting = false;
 
   constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -72,7 +73,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     }
     this.warnings = warnings;
     this.monitoringName = name;
-    this.ecsArgs = { ecsCluster: args.ecsCluster, traceExport: args.traceExport, logRetentionDays: cfg.logRetentionDays };
+    this.ecsArgs = { ecsCluster: args.ecsCluster, traceExport: args.traceExport, dataTier: args.dataTier, logRetentionDays: cfg.logRetentionDays };
     for (const warning of warnings) pulumi.log.warn(`MonitoringStack "${name}": ${warning}`, this);
     this.registerOutputs({ grafanaUrl: this.grafanaUrl, alertTopicArn: this.alertTopicArn, remoteWriteUrl: this.remoteWriteUrl, otlpEndpoint: this.otlpEndpoint, warnings });
   }
@@ -91,6 +92,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
     if (this.collecting) throw new Error(`MonitoringStack "${this.monitoringName}": collect is called once, with every target`);
     if (!this.ecsArgs.ecsCluster) throw new Error(`MonitoringStack "${this.monitoringName}": on ecs, collect needs ecsCluster`);
     this.collecting = true;
+    const data = this.ecsArgs.dataTier;
+    // The data tier's exporters are scraped as every service is (RDS and ElastiCache only: AWS stores).
+    const exporters = data?.databaseIdentifier
+      ? createEcsExporters(this, this.monitoringName, { cluster: this.ecsArgs.ecsCluster, data, region: stackRegion(), logRetentionDays: this.ecsArgs.logRetentionDays })
+      : [];
     createEcsCollector(
       this,
       this.monitoringName,
@@ -102,7 +108,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         logRetentionDays: this.ecsArgs.logRetentionDays,
         traceExport: this.ecsArgs.traceExport,
       },
-      targets,
+      [...targets, ...exporters],
     );
   }
 }
