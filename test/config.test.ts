@@ -50,7 +50,7 @@ describe("stack config", () => {
   });
 
   it("needs no AWS region on the kubernetes platform", () => {
-    const config = parse({ "agentyard:platform": "kubernetes", "aws:region": undefined, "agentyard:database": undefined });
+    const config = parse({ "agentyard:platform": "kubernetes", "aws:region": undefined, "agentyard:database": undefined, "agentyard:monitoring": { alerts: { webhookUrl: "https://alerts.example.com/hook" } } });
     assert.equal(config.platform, "kubernetes");
     assert.equal(config.region, undefined);
   });

@@ -187,6 +187,10 @@ export const costSection = z.strictObject({
   wafMillionRequests: z.number({ error: "a number of million requests" }).min(0).max(1000000),
   ecrGbPerRepository: z.number({ error: "a number of GB" }).min(0).max(10000),
   ampMillionSamples: z.number({ error: "a number of million samples" }).min(0).max(10000000),
+  /** GB of database recovery points held in each backup vault (incremental snapshots, all kept days). */
+  backupGbPerVault: z.number({ error: "a number of GB" }).min(0).max(10000000),
+  /** GB copied to the second region a month (the copies' cross-region transfer). */
+  backupCopyGbPerMonth: z.number({ error: "a number of GB" }).min(0).max(10000000),
 });
 
 export const settingsSchema = z.strictObject({
