@@ -71,6 +71,7 @@ describe("database.restoreFrom", () => {
     assert.equal(instance.inputs.snapshotIdentifier, "agentyard-prod-db-final");
     assert.equal(instance.inputs.username, undefined);
     assert.equal(instance.inputs.dbName, undefined);
+    assert.equal(instance.inputs.kmsKeyId, undefined, "the backup's key: a restore cannot change it");
     assert.equal(instance.inputs.storageEncrypted, true);
   });
 

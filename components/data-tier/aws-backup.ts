@@ -152,13 +152,16 @@ export function createAwsBackup(parent: pulumi.Resource, name: string, cfg: Norm
  * The `aws.rds.Instance` args that build the database from a backup: `snapshotIdentifier` (a
  * snapshot, RestoreDBInstanceFromDBSnapshot) or `restoreToPointInTime` (another instance's
  * automated backups, RestoreDBInstanceToPointInTime; no time means the latest restorable time).
- * The master user and database name come from the backup, so they are not sent:
+ * The master user, the database name and the storage key come from the backup, so they are not
+ * sent: a restore cannot change the key (copy the snapshot under another key first:
+ * docs/runbooks/restore.md), and a key given that differs would replace the instance on every up.
  * https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/#restoretopointintime
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html
  */
 export function restoreArgs(from: RestoreFrom | undefined): Partial<rds.InstanceArgs> {
   if (from === undefined) return {};
-  const fromBackup = { username: undefined, dbName: undefined };
+  const fromBackup = { username: undefined, dbName: undefined, kmsKeyId: undefined };
   if (from.snapshotIdentifier !== undefined) return { ...fromBackup, snapshotIdentifier: from.snapshotIdentifier };
   return {
     ...fromBackup,
