@@ -177,7 +177,7 @@ describe("MonitoringStack on ecs: the metrics collector", () => {
       exporters: { prometheusremotewrite: { endpoint: string } };
     };
     const jobs = config.receivers.prometheus.config.scrape_configs;
-    assert.deepEqual(jobs.map((j) => j.job_name).sort(), ["agents", "sandbox"]);
+    assert.deepEqual(jobs.map((j) => j.job_name).sort(), ["agents", "postgres-exporter", "redis-exporter", "sandbox"]);
     assert.match(jobs.find((j) => j.job_name === "sandbox")?.dns_sd_configs[0].names[0] ?? "", /^sandbox\./);
     assert.match(config.exporters.prometheusremotewrite.endpoint, /^https:\/\/aps-workspaces\.us-east-1\.amazonaws\.com\/workspaces\/ws-.*\/api\/v1\/remote_write$/);
     assert.match(String(graph.get("aws:iam/rolePolicy:RolePolicy", "monitoring-collector-task-policy").inputs.policy), /aps:RemoteWrite/);

@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/aws/provider";
 import * as backup from "@pulumi/aws/backup";
 import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
+import type * as kms from "@pulumi/aws/kms";
 import type * as rds from "@pulumi/aws/rds";
-import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import type { RestoreFrom } from "../../infra/config/day2-fields";
+import { accountKey } from "../../infra/kms";
 import { physicalName, standardTags } from "../../infra/naming";
 import type { NormalizedDataTierArgs } from "./args";
 import { COMPONENT } from "./aws-security";
@@ -25,29 +25,11 @@ export interface AwsBackup {
   readonly copyVault: backup.Vault | undefined;
 }
 
-/** A key for one vault: rotated yearly, usable by AWS Backup on this account's behalf only. */
+/** A key for one vault: the account's IAM policies decide (the backup role's grants it to AWS Backup). */
 function vaultKey(parent: pulumi.Resource, name: string, description: string, opts: pulumi.CustomResourceOptions): kms.Key {
-  const account = getCallerIdentityOutput({}, { parent }).accountId;
-  return new kms.Key(
-    name,
-    {
-      description,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: account.apply((id) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            // The account's IAM policies decide (the backup role's grants the key to AWS Backup, which
-            // encrypts through grants it creates: https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html).
-            { Sid: "Account", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: "kms:*", Resource: "*" },
-          ],
-        }),
-      ),
-      tags: standardTags(COMPONENT),
-    },
-    opts,
-  );
+  // AWS Backup encrypts through grants it creates with the backup role's permissions:
+  // https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html
+  return accountKey(parent, name, { description, component: COMPONENT }, opts);
 }
 
 /**

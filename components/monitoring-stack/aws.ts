@@ -3,9 +3,10 @@ import * as amp from "@pulumi/aws/amp";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
-import * as kms from "@pulumi/aws/kms";
+import type * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
 import { dump } from "js-yaml";
+import { accountKey } from "../../infra/kms";
 import { renderRulesYaml } from "../../infra/monitoring/rules";
 import { physicalName, standardTags } from "../../infra/naming";
 import type { DataTier } from "../data-tier";
@@ -33,32 +34,20 @@ export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: No
   const child = { parent };
   const account = getCallerIdentityOutput({}, child).accountId;
   // SNS's AWS-managed key cannot be used by CloudWatch alarms: the topic needs a key of its own.
-  const key = new kms.Key(
-    `${name}-alerts-key`,
-    {
-      description: "agentyard alert topic",
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: account.apply((id: string) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Sid: "Account", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: "kms:*", Resource: "*" },
-            {
-              Sid: "AlarmPublishers",
-              Effect: "Allow",
-              Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
-              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-              Resource: "*",
-              Condition: { StringEquals: { "aws:SourceAccount": id } },
-            },
-          ],
-        }),
-      ),
-      tags: standardTags(COMPONENT),
-    },
-    child,
-  );
+  const key = accountKey(parent, `${name}-alerts-key`, {
+    description: "agentyard alert topic",
+    component: COMPONENT,
+    statements: [
+      (id) => ({
+        Sid: "AlarmPublishers",
+        Effect: "Allow",
+        Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": id } },
+      }),
+    ],
+  });
   const topic = alertTopic(parent, name, "alerts", key, account);
   const criticalTopic = receivers.pagerDutyKey !== undefined ? alertTopic(parent, name, "critical", key, account) : undefined;
   subscribeReceivers(parent, name, receivers, { alerts: topic, critical: criticalTopic });

@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
-import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { accountKey } from "../kms";
 import { standardTags, stackRegion } from "../naming";
 import type { EksCluster } from "./eks";
 import { serviceAccountRole } from "./irsa";
@@ -34,37 +33,24 @@ export interface EksContainerLogs {
  */
 export function createEksContainerLogs(parent: pulumi.Resource, name: string, cluster: EksCluster, retentionDays: number): EksContainerLogs {
   const child = { parent };
-  const account = getCallerIdentityOutput({}, child).accountId;
   const region = stackRegion();
   // CloudWatch Logs encrypts with a customer key only when the key policy lets the regional logs
   // service use it, for this account's log groups (the encryption context condition):
   // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
-  const key = new kms.Key(
-    `${name}-container-logs-key`,
-    {
-      description: "agentyard container logs (CloudWatch Logs)",
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: account.apply((id) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Sid: "Account", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: "kms:*", Resource: "*" },
-            {
-              Sid: "CloudWatchLogs",
-              Effect: "Allow",
-              Principal: { Service: `logs.${region}.amazonaws.com` },
-              Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-              Resource: "*",
-              Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${id}:log-group:*` } },
-            },
-          ],
-        }),
-      ),
-      tags: standardTags(COMPONENT),
-    },
-    child,
-  );
+  const key = accountKey(parent, `${name}-container-logs-key`, {
+    description: "agentyard container logs (CloudWatch Logs)",
+    component: COMPONENT,
+    statements: [
+      (id) => ({
+        Sid: "CloudWatchLogs",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${id}:log-group:*` } },
+      }),
+    ],
+  });
   const logGroups = CONTAINER_LOG_GROUPS.map(
     (kind) =>
       new cloudwatch.LogGroup(
