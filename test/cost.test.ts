@@ -11,7 +11,7 @@ import { REPO_ROOT, listStacks, readStackFile } from "../cli/plan/stack-file";
 import { parseStackConfig } from "../infra/config/load";
 import { planStack } from "./harness";
 
-const USAGE: UsageAssumptions = { natGbPerGateway: 50, albLcus: 1, logGbPerGroup: 10, wafMillionRequests: 5, ecrGbPerRepository: 2, ampMillionSamples: 1500 };
+const USAGE: UsageAssumptions = { natGbPerGateway: 50, albLcus: 1, logGbPerGroup: 10, wafMillionRequests: 5, ecrGbPerRepository: 2, ampMillionSamples: 1500, backupGbPerVault: 100, backupCopyGbPerMonth: 50 };
 
 function resource(type: string, name: string, inputs: Record<string, unknown>, outputs: Record<string, unknown> = {}): PlannedResource {
   return { urn: `urn:pulumi:t::agentyard::${type}::${name}`, type, name, parent: undefined, custom: true, inputs, outputs, dependencies: [], options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [] } };
@@ -56,8 +56,16 @@ describe("the arithmetic of each priced type, against figures worked by hand (us
     ["interface endpoint in 3 AZs; gateway endpoint free", [resource("aws:ec2/vpcEndpoint:VpcEndpoint", "e", { vpcEndpointType: "Interface", subnetIds: ["a", "b", "c"] }), resource("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { vpcEndpointType: "Gateway" })], 21.9],
     ["log group: 10 GB ingested, a year kept at most", [resource("aws:cloudwatch/logGroup:LogGroup", "l", { retentionInDays: 365 })], 8.6],
     ["ECR: 2 GB; AMP: 1,500 M samples", [resource("aws:ecr/repository:Repository", "r", {}), resource("aws:amp/workspace:Workspace", "p", {})], 135.2],
+    ["backup vault: 100 GB of RDS snapshots x $0.095", [resource("aws:backup/vault:Vault", "v", { tags: { component: "data" } })], 9.5],
+    ["copy vault in a second region: 100 GB x $0.095 + 50 GB copied x $0.02", [resource("aws:backup/vault:Vault", "v", { tags: { region: "us-west-2" } })], 10.5],
   ];
   for (const [what, resources, expected] of cases) it(what, () => near(monthly(resources), Math.round(expected * 100) / 100));
+
+  it("lists the CloudWatch observability add-on as unpriced (its Container Insights metrics are billed by volume), never as zero", () => {
+    const estimate = estimateCost([resource("aws:eks/addon:Addon", "cw", { addonName: "amazon-cloudwatch-observability" }), resource("aws:eks/addon:Addon", "dns", { addonName: "coredns" })], "us-east-1", USAGE);
+    assert.deepEqual(estimate.unpriced.map((u) => u.name), ["cw"]);
+    assert.equal(estimate.totalMonthlyUsd, 0);
+  });
 
   const task = (arch: string) => resource("aws:ecs/taskDefinition:TaskDefinition", `task-${arch}`, { family: `agents-${arch}`, cpu: "512", memory: "1024", runtimePlatform: { cpuArchitecture: arch } }, { arn: `arn:aws:ecs:us-east-1:1:task-definition/agents-${arch}:1` });
   const service = (arch: string, strategy: Array<{ capacityProvider: string; weight: number }>) =>
@@ -120,7 +128,7 @@ describe("the estimate of the shipped stacks", () => {
 
   it("moves by the expected amount when a size changes in config", async () => {
     const base = await estimateOf("prod");
-    const bigger = await estimateOf("prod", { "agentyard:database": { instanceClass: "db.r6g.xlarge" } });
+    const bigger = await estimateOf("prod", { "agentyard:database": { instanceClass: "db.r6g.xlarge", backupCopyRegion: "us-west-2" } });
     near(bigger.totalMonthlyUsd - base.totalMonthlyUsd, (0.449 - 0.225) * 730 * 2);
     const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 5, endpointAccess: { privateCidrs: ["10.40.0.0/19"] } } });
     near(moreNodes.totalMonthlyUsd - base.totalMonthlyUsd, 0.096 * 730 + 20 * 0.08);

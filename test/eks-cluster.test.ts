@@ -184,7 +184,7 @@ describe("who may deploy to the EKS cluster", () => {
 describe("the control plane's price by upgrade policy", () => {
   it("costs $0.10 an hour on STANDARD, and $0.60 on EXTENDED once the version is past standard support", async () => {
     const standard = await planStack("staging");
-    const line = (g: ResourceGraph) => estimateCost(g.resources, "us-east-1", { natGbPerGateway: 0, albLcus: 0, logGbPerGroup: 0, wafMillionRequests: 0, ecrGbPerRepository: 0, ampMillionSamples: 0 }).lines.find((l) => l.type === T.cluster);
+    const line = (g: ResourceGraph) => estimateCost(g.resources, "us-east-1", { natGbPerGateway: 0, albLcus: 0, logGbPerGroup: 0, wafMillionRequests: 0, ecrGbPerRepository: 0, ampMillionSamples: 0, backupGbPerVault: 0, backupCopyGbPerMonth: 0 }).lines.find((l) => l.type === T.cluster);
     assert.equal(line(standard)?.monthlyUsd, 73);
 
     const today = utcDay();

@@ -52,7 +52,8 @@ describe("the prod stack on eks, with an agent image", () => {
     assert.deepEqual(nodes.inputs.scalingConfig, { minSize: 3, desiredSize: 4, maxSize: 12 });
     assert.equal(nodes.inputs.capacityType, "ON_DEMAND");
     const addons = graph.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName).sort();
-    assert.deepEqual(addons, ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    // amazon-cloudwatch-observability is MonitoringStack's (container logs: infra/cluster/eks-logging.ts).
+    assert.deepEqual(addons, ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
     assert.deepEqual(JSON.parse(String(graph.get("aws:eks/addon:Addon", "cluster-addon-vpc-cni").inputs.configurationValues)), { enableNetworkPolicy: "true" });
   });
 

@@ -40,8 +40,9 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   "aws:wafv2/webAclAssociation:WebAclAssociation", "aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation",
   "aws:lambda/invocation:Invocation", "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
   "aws:ecs/taskDefinition:TaskDefinition", "aws:servicediscovery/service:Service", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
-  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:ec2/launchTemplate:LaunchTemplate",
+  "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition",
+  "aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:sns/topicSubscription:TopicSubscription",
   "docker-build:index:Image", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId",
 ]);
 
@@ -176,6 +177,16 @@ const PRICERS: Record<string, Pricer> = {
   "aws:ecr/repository:Repository": (_r, c) => ({ usd: c.a.ecrGbPerRepository * fixed(c, "ecrGbMonth").usd, basis: `${c.a.ecrGbPerRepository} GB stored` }),
   "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (_r, c) => ({ usd: fixed(c, "cloudMapNamespaceMonth").usd, basis: "its private hosted zone" }),
   "aws:amp/workspace:Workspace": (_r, c) => ({ usd: c.a.ampMillionSamples * fixed(c, "ampMillionSamples").usd, basis: `${c.a.ampMillionSamples} M samples ingested` }),
+  // Recovery points kept in a vault; a vault in a second region (tagged with it) also pays the copies' transfer.
+  "aws:backup/vault:Vault": (r, c) => {
+    const storage = c.a.backupGbPerVault * fixed(c, "backupRdsGbMonth").usd;
+    const copyRegion = (r.inputs.tags as Record<string, string> | undefined)?.region;
+    if (copyRegion === undefined) return { usd: storage, basis: `${c.a.backupGbPerVault} GB of snapshots x $${fixed(c, "backupRdsGbMonth").usd}` };
+    const transfer = c.a.backupCopyGbPerMonth * fixed(c, "interRegionTransferGb").usd;
+    return { usd: storage + transfer, basis: `${c.a.backupGbPerVault} GB of snapshot copies in ${copyRegion} + ${c.a.backupCopyGbPerMonth} GB copied x $${fixed(c, "interRegionTransferGb").usd}` };
+  },
+  // The add-on is free; the Container Insights metrics it sends are priced per observation or GB, not known here.
+  "aws:eks/addon:Addon": (r) => (r.inputs.addonName === "amazon-cloudwatch-observability" ? undefined : { usd: 0, basis: "EKS add-on: free" }),
 };
 
 /** A Kubernetes quantity (`200Gi`, `512Mi`, `1Ti`, `50G`) in GiB. */

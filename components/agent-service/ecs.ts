@@ -3,10 +3,11 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as vpc from "@pulumi/aws/vpc";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import { createFargateService } from "../../infra/cluster/fargate-service";
-import { namedTags, stackRegion, standardTags } from "../../infra/naming";
+import { currentScope, namedTags, stackRegion, standardTags } from "../../infra/naming";
 import { ecsValueFrom } from "../data-tier";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
 import { MAX_REQUEST_BODY_BYTES } from "../load-balancer/body-limit";
+import { telemetryEnv } from "./telemetry";
 
 const COMPONENT = "agents";
 
@@ -36,7 +37,13 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
   new vpc.SecurityGroupEgressRule(`${name}-egress-https`, { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "model APIs, AWS APIs", tags: standardTags(COMPONENT) }, child);
 
   // The body limit the stack promises: only the service can enforce it on AWS (see load-balancer/body-limit.ts).
-  const env: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), MAX_REQUEST_BODY_BYTES: String(MAX_REQUEST_BODY_BYTES), ...args.dataTier?.connection.env, ...args.env };
+  const env: Record<string, pulumi.Input<string>> = {
+    PORT: String(cfg.port),
+    MAX_REQUEST_BODY_BYTES: String(MAX_REQUEST_BODY_BYTES),
+    ...args.dataTier?.connection.env,
+    ...telemetryEnv(name, args.otlpEndpoint, currentScope().stack),
+    ...args.env,
+  };
   const secrets: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
   for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) {

@@ -5,6 +5,7 @@ import type { Platform } from "../../infra/config/schema";
 import { physicalName, standardTags } from "../../infra/naming";
 import { applyTransform } from "../../infra/transform";
 import { type DataTierArgs, type NormalizedDataTierArgs, normalizeDataTierArgs } from "./args";
+import { createAwsBackup } from "./aws-backup";
 import { createAwsBootstrap } from "./aws-bootstrap";
 import { REDIS_PORT, createAwsCache } from "./aws-cache";
 import { POSTGRES_PORT, createAwsDatabase } from "./aws-database";
@@ -168,6 +169,7 @@ export class DataTier extends pulumi.ComponentResource {
     const database = createAwsDatabase(this, name, cfg, args, key, securityGroups.database);
     const cache = createAwsCache(this, name, cfg, args, key, securityGroups.cache);
     const bootstrap = createAwsBootstrap(this, name, cfg, args, key, securityGroups.database, database);
-    return { key, securityGroups, database, cache, bootstrap };
+    const backup = createAwsBackup(this, name, cfg, key, database.instance);
+    return { key, securityGroups, database, cache, bootstrap, backup };
   }
 }

@@ -11,6 +11,7 @@ import {
   oneOf,
   text,
 } from "./fields";
+import { backupFields, observabilityFields } from "./day2-fields";
 
 export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -109,6 +110,7 @@ export const databaseSection = z.strictObject({
   maxConnections: integer(20, 5000),
   /** `log_min_duration_statement`: statements slower than this are logged; -1 turns it off. */
   slowQueryMs: integer(-1, 600000),
+  ...backupFields,
 });
 
 export const cacheSection = z.strictObject({
@@ -163,6 +165,7 @@ export const monitoringSection = z.strictObject({
   alertsRouted: flag(),
   /** ECS: Amazon Managed Service for Prometheus with the alert rules (off: Container Insights only, dev). */
   managedPrometheus: flag(),
+  ...observabilityFields,
 });
 
 export const loadBalancerSection = z.strictObject({
@@ -199,6 +202,10 @@ export const costSection = z.strictObject({
   wafMillionRequests: z.number({ error: "a number of million requests" }).min(0).max(1000000),
   ecrGbPerRepository: z.number({ error: "a number of GB" }).min(0).max(10000),
   ampMillionSamples: z.number({ error: "a number of million samples" }).min(0).max(10000000),
+  /** GB of database recovery points held in each backup vault (incremental snapshots, all kept days). */
+  backupGbPerVault: z.number({ error: "a number of GB" }).min(0).max(10000000),
+  /** GB copied to the second region a month (the copies' cross-region transfer). */
+  backupCopyGbPerMonth: z.number({ error: "a number of GB" }).min(0).max(10000000),
 });
 
 export const settingsSchema = z.strictObject({
