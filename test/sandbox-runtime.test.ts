@@ -13,7 +13,7 @@ const asRoot = process.getuid?.() === 0;
 describe("the sandbox runtime, against the running service", () => {
   let s: RunningSandbox;
   before(async () => {
-    s = await startSandbox(UID, { MAX_SANDBOXES: "4", SANDBOX_WARM_POOL: "2", SANDBOX_OUTPUT_LIMIT: "65536", SANDBOX_MEMORY_LIMIT: "256m", SANDBOX_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20" });
+    s = await startSandbox(UID, { MAX_SANDBOXES: "4", SANDBOX_OUTPUT_LIMIT: "65536", SANDBOX_MEMORY_LIMIT: "256m", SANDBOX_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20" });
     await eventually(() => s.sandbox.ready);
   });
   after(async () => {
@@ -32,9 +32,9 @@ describe("the sandbox runtime, against the running service", () => {
     assert.equal((await s.execute({ code: "print(" })).exitCode, 1);
   });
 
-  it("never reuses an interpreter: every execution is a new process", async () => {
+  it("never reuses a process: every execution is a new one, with nothing left of the last", async () => {
     const pids = new Set<string>();
-    for (let i = 0; i < 6; i++) pids.add((await s.execute({ code: "import os\nprint(os.getpid())" })).stdout);
+    for (let i = 0; i < 6; i++) pids.add((await s.execute({ code: "import os\nprint(os.readlink('/proc/self'))\nsecret = 1" })).stdout);
     assert.equal(pids.size, 6);
     const leaked = await s.execute({ code: "try:\n    print(secret)\nexcept NameError:\n    print('clean')" });
     assert.equal(leaked.stdout, "clean\n");
@@ -48,15 +48,15 @@ describe("the sandbox runtime, against the running service", () => {
     assert.equal(seen.cwd, seen.home);
   });
 
-  it("hides one execution's files from the next: the directory is gone and its parent cannot be listed", async () => {
-    const first = await s.execute({ code: "import os, tempfile\nopen('notes.txt', 'w').write('secret')\ntempfile.mkstemp()\nprint(os.getcwd())" });
-    const dir = first.stdout.trim();
-    const second = await s.execute({ code: `import os\nprint(os.path.exists(${JSON.stringify(dir)}))\ntry:\n    os.listdir(os.path.dirname(os.getcwd()))\n    print('listed')\nexcept PermissionError:\n    print('denied')` });
-    assert.equal(second.stdout, asRoot ? "False\ndenied\n" : "False\nlisted\n");
+  it("hides one execution's files from the next: scratch directory, /tmp and /dev/shm", async () => {
+    await s.execute({ code: "open('notes.txt', 'w').write('secret')\nopen('/tmp/left', 'w').write('x')\nopen('/dev/shm/left', 'w').write('x')" });
+    const second = await s.execute({ code: "import os\nprint([os.path.exists(p) for p in ('notes.txt', '/tmp/left', '/dev/shm/left')])" });
+    assert.equal(second.stdout, "[False, False, False]\n");
   });
 
   it("kills the whole process group at the timeout, children included", async () => {
-    const code = "import os, subprocess, time, sys\np = subprocess.Popen(['sleep', '300'])\npid = os.fork()\nif pid == 0:\n    time.sleep(300)\nprint(p.pid, pid, flush=True)\ntime.sleep(300)";
+    // Pids as /proc (this machine's) names them: inside its PID namespace the execution is PID 1.
+    const code = "import os, subprocess, time, sys\np = subprocess.Popen([sys.executable, '-c', 'import os, time\\nprint(os.readlink(\\'/proc/self\\'), end=\\' \\', flush=True)\\ntime.sleep(300)'])\ntime.sleep(0.3)\nif os.fork() == 0:\n    print(os.readlink('/proc/self'), flush=True)\n    time.sleep(300)\ntime.sleep(300)";
     const r = await s.execute({ code, timeoutMs: 700 });
     assert.equal(r.timedOut, true);
     assert.ok(r.durationMs < 3000, `answered after ${r.durationMs} ms`);
@@ -69,7 +69,7 @@ describe("the sandbox runtime, against the running service", () => {
     const code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\nelse:\n    time.sleep(0.2)\n    print('parent done')";
     const r = await s.execute({ code });
     assert.equal(r.exitCode, 0);
-    assert.ok(await eventually(async () => (await processesOf(UID)).length <= s.config.warmPool, 4000), "only the warm pool is left");
+    assert.ok(await eventually(async () => (await processesOf(UID)).length === 0, 4000), "nothing of the execution is left");
   });
 
   it("stops code at its memory limit", async () => {
@@ -81,9 +81,8 @@ describe("the sandbox runtime, against the running service", () => {
 
   it("stops code at its CPU-time limit, before the wall-clock timeout", async () => {
     const r = await s.execute({ code: "while True:\n    pass" });
-    assert.equal(r.timedOut, false);
+    assert.equal(r.timedOut, false, "stopped by RLIMIT_CPU (SIGXCPU), not by the 20 s timeout");
     assert.equal(r.exitCode, null);
-    assert.ok(r.durationMs < 6000, `${r.durationMs} ms`);
   });
 
   it("caps output and stops the code that floods it", async () => {
@@ -91,17 +90,6 @@ describe("the sandbox runtime, against the running service", () => {
     assert.equal(r.truncated, true);
     assert.equal(r.timedOut, false);
     assert.equal(Buffer.byteLength(r.stdout), 65536);
-  });
-
-  it("contains a fork bomb and stays healthy while it runs", async () => {
-    const bomb = s.execute({ code: "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", timeoutMs: 2000 });
-    await new Promise((r) => setTimeout(r, 500));
-    const health = await fetch(`${s.url}/health`);
-    assert.equal(health.status, 200);
-    const r = await bomb;
-    assert.equal(r.timedOut, true);
-    if (asRoot) assert.ok(await eventually(async () => (await processesOf(UID)).length <= s.config.warmPool, 5000), "every bomb process is gone");
-    assert.equal((await s.execute({ code: "print('after')" })).stdout, "after\n");
   });
 
   it("answers malformed requests with 400 and a reason", async () => {
@@ -112,6 +100,7 @@ describe("the sandbox runtime, against the running service", () => {
       [{ code: "1", timeoutMs: 10_000_000 }, /timeoutMs: expected at most 20000/],
       [{ code: "1", timeoutMs: 1.5 }, /timeoutMs: expected an integer/],
       [{ code: "1", extra: true }, /unknown field "extra"/],
+      [{ code: "print(1)\u0000" }, /code: expected Python source without NUL bytes/],
     ];
     for (const [body, reason] of cases) {
       const res = await s.post(body);
@@ -134,13 +123,14 @@ describe("the sandbox runtime, against the running service", () => {
     }
   });
 
-  it("moves its metrics: executions by outcome, durations, warm pool", async () => {
+  it("moves its metrics: executions by outcome, durations, the executor's isolation", async () => {
     const before = await s.metric('sandbox_executions_total{outcome="success"}');
     const count = await s.metric("sandbox_execution_duration_seconds_count");
     await s.execute({ code: "pass" });
     assert.equal(await s.metric('sandbox_executions_total{outcome="success"}'), before + 1);
     assert.equal(await s.metric("sandbox_execution_duration_seconds_count"), count + 1);
-    assert.ok(await eventually(async () => (await s.metric("sandbox_warm_pool_size")) === 2));
+    assert.equal(await s.metric("sandbox_warm_pool_size"), 1);
+    assert.equal(await s.metric("sandbox_isolation_namespaces"), 1, "this machine lets executions have their namespaces");
     assert.equal(await s.metric("sandbox_max_concurrent_executions"), 4);
     assert.ok((await s.metric('sandbox_executions_total{outcome="timeout"}')) >= 1);
   });
@@ -149,7 +139,7 @@ describe("the sandbox runtime, against the running service", () => {
 describe("the sandbox runtime over capacity", () => {
   let s: RunningSandbox;
   before(async () => {
-    s = await startSandbox(UID + 1, { MAX_SANDBOXES: "2", SANDBOX_QUEUE_LIMIT: "2", SANDBOX_WARM_POOL: "2" });
+    s = await startSandbox(UID + 1, { MAX_SANDBOXES: "2", SANDBOX_QUEUE_LIMIT: "2" });
   });
   after(async () => {
     await s.close();
@@ -181,7 +171,7 @@ describe("the sandbox runtime with a bearer token", () => {
   let s: RunningSandbox;
   const token = "t0ken-that-is-long-enough";
   before(async () => {
-    s = await startSandbox(UID + 2, { SANDBOX_AUTH_TOKEN: token, SANDBOX_WARM_POOL: "0" });
+    s = await startSandbox(UID + 2, { SANDBOX_AUTH_TOKEN: token });
   });
   after(async () => {
     await s.close();

@@ -18,11 +18,19 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
+  if (!res.req.complete && status >= 400) {
+    // A refused request whose body was not read (unauthorised, too large): answer, then close the
+    // connection instead of letting Node read the rest of the body to keep it alive.
+    headers = { ...headers, connection: "close" };
+    res.once("finish", () => res.req.socket.destroySoon());
+  }
   res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body: expected at most ${MAX_BODY_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -58,7 +66,7 @@ export function createSandboxServer(sandbox: Sandbox): Server {
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === "/health" && req.method === "GET") return send(res, 200, { status: "ok" });
-    if (path === "/ready" && req.method === "GET") return send(res, sandbox.ready ? 200 : 503, { ready: sandbox.ready });
+    if (path === "/ready" && req.method === "GET") return send(res, sandbox.ready ? 200 : 503, { ready: sandbox.ready, isolation: sandbox.isolation ?? null });
     if (path === "/metrics" && req.method === "GET") return send(res, 200, sandbox.metrics.render());
     if (path !== "/v1/execute" && path !== "/mcp") throw new HttpError(404, `no route ${req.method} ${path}`);
     if (!authorized(req)) {
@@ -66,8 +74,10 @@ export function createSandboxServer(sandbox: Sandbox): Server {
       return send(res, 401, { error: "a valid bearer token is required" }, { "www-authenticate": "Bearer" });
     }
     if (path === "/mcp") {
-      const body = req.method === "POST" ? await readJson(req) : undefined;
-      return handleMcp(sandbox, req, res, body);
+      // Stateless transport: no session, so no server-initiated SSE stream to hold open on GET
+      // (the MCP spec lets a server answer 405 there), and no session to DELETE.
+      if (req.method !== "POST") throw new HttpError(405, "POST only: this MCP endpoint is stateless and offers no SSE stream");
+      return handleMcp(sandbox, req, res, await readJson(req));
     }
     if (req.method !== "POST") throw new HttpError(405, "POST only");
     const parsed = schema.safeParse(await readJson(req));
@@ -79,7 +89,8 @@ export function createSandboxServer(sandbox: Sandbox): Server {
     const answer = await sandbox.execute({ code, stdin, timeoutMs: timeoutMs ?? sandbox.config.timeoutMs });
     if (answer.kind === "refused") {
       const status = answer.reason === "capacity" ? 429 : 503;
-      return send(res, status, { error: answer.reason === "capacity" ? "at capacity" : "shutting down" }, { "retry-after": String(answer.retryAfterSeconds) });
+      const error = { capacity: "at capacity", shutdown: "shutting down", unavailable: "executor unavailable" }[answer.reason];
+      return send(res, status, { error }, { "retry-after": String(answer.retryAfterSeconds) });
     }
     const { stdout, stderr, exitCode, durationMs, timedOut, truncated } = answer.result;
     return send(res, 200, { stdout, stderr, exitCode, durationMs, timedOut, truncated });
