@@ -70,7 +70,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string): Runtim
     queueLimit: integer(env, "SANDBOX_QUEUE_LIMIT", maxConcurrent * 2, 0, 100000),
     memoryLimitBytes: parseSize("SANDBOX_MEMORY_LIMIT", env.SANDBOX_MEMORY_LIMIT || "256m"),
     cpuSeconds: integer(env, "SANDBOX_CPU_LIMIT", 10, 1, 3600),
-    maxProcesses: integer(env, "SANDBOX_MAX_PROCESSES", 256, 8, 65536),
+    maxProcesses: integer(env, "SANDBOX_MAX_PROCESSES", 64, 8, 65536),
     maxFileBytes: parseSize("SANDBOX_MAX_FILE_SIZE", env.SANDBOX_MAX_FILE_SIZE || "64m"),
     outputLimitBytes: integer(env, "SANDBOX_OUTPUT_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
     scratchBytes: parseSize("SANDBOX_SCRATCH_SIZE", env.SANDBOX_SCRATCH_SIZE || "64m"),

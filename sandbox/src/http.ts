@@ -19,10 +19,22 @@ class HttpError extends Error {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   if (!res.req.complete && status >= 400) {
-    // A refused request whose body was not read (unauthorised, too large): answer, then close the
-    // connection instead of letting Node read the rest of the body to keep it alive.
+    // A refused request whose body was not read (unauthorised, too large): answer and close the
+    // connection instead of letting Node read the whole body to keep it alive. Up to 1 MiB more
+    // is discarded first, so the client reads the answer rather than a reset.
     headers = { ...headers, connection: "close" };
-    res.once("finish", () => res.req.socket.destroySoon());
+    const socket = res.req.socket;
+    res.once("finish", () => {
+      let discarded = 0;
+      const stop = setTimeout(() => socket.destroy(), 2000);
+      stop.unref();
+      socket.once("close", () => clearTimeout(stop));
+      res.req.on("data", (chunk: Buffer) => {
+        discarded += chunk.length;
+        if (discarded > 1024 * 1024) socket.destroy();
+      });
+      socket.end();
+    });
   }
   res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
