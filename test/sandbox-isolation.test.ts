@@ -303,7 +303,7 @@ print(json.dumps(seen))
       const mcp = await pod.client<{ statuses: number[]; ms: number }>(`
         const t = performance.now();
         const statuses = [];
-        for (let wave = 0; wave < 5; wave++) statuses.push(...await Promise.all(Array.from({ length: 40 }, () => fetch("http://127.0.0.1:8080/mcp", { headers: { authorization: "Bearer ${TOKEN}", accept: "text/event-stream" } }).then(async (r) => { await r.text(); return r.status; }))));
+        for (let wave = 0; wave < 10; wave++) statuses.push(...await Promise.all(Array.from({ length: 20 }, () => fetch("http://127.0.0.1:8080/mcp", { headers: { authorization: "Bearer ${TOKEN}", accept: "text/event-stream" } }).then(async (r) => { await r.text(); return r.status; }))));
         return { statuses, ms: performance.now() - t };`);
       assert.deepEqual([...new Set(mcp.statuses)], [405], "the stateless MCP endpoint opens no SSE stream");
       const capped = await pod.client<{ closedByServer: number; healthAfter: number }>(`

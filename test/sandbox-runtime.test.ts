@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -182,6 +183,37 @@ describe("the sandbox runtime with a bearer token", () => {
     assert.equal((await s.post({ code: "print(1)" }, { authorization: "Bearer wrong" })).status, 401);
     assert.equal((await s.post({ code: "print(1)" }, { authorization: `Bearer ${token}` })).status, 200);
     for (const path of ["/health", "/ready", "/metrics"]) assert.equal((await fetch(`${s.url}${path}`)).status, 200, path);
+  });
+
+  it("answers a 50 MB unauthenticated body with 401 before reading it, and closes the connection", async () => {
+    const { port } = new URL(s.url);
+    const answer = await new Promise<{ head: string; sent: number }>((resolve) => {
+      const total = 50 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      const socket = connect(Number(port), "127.0.0.1");
+      let sent = 0;
+      let head = "";
+      socket.on("data", (d: Buffer) => (head += d.toString()));
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve({ head: head.split("\r\n")[0], sent }));
+      socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n`);
+      const pump = (): void => {
+        while (sent < total && !head && !socket.destroyed) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) return void socket.once("drain", pump);
+        }
+        if (!head) socket.end();
+      };
+      pump();
+    });
+    assert.equal(answer.head, "HTTP/1.1 401 Unauthorized");
+    assert.ok(answer.sent < 8 * 1024 * 1024, `${answer.sent} bytes sent before the answer`);
+  });
+
+  it("refuses GET /mcp: the stateless endpoint holds no stream open", async () => {
+    const res = await fetch(`${s.url}/mcp`, { headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" } });
+    assert.equal(res.status, 405);
+    await res.text();
   });
 });
 

@@ -18,23 +18,19 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  if (!res.req.complete && status >= 400) {
-    // A refused request whose body was not read (unauthorised, too large): answer and close the
-    // connection instead of letting Node read the whole body to keep it alive. Up to 1 MiB more
-    // is discarded first, so the client reads the answer rather than a reset.
+  const unreadBody = !res.req.complete && (Number(res.req.headers["content-length"] ?? 0) > 0 || res.req.headers["transfer-encoding"] !== undefined);
+  if (unreadBody && status >= 400) {
+    // A refused request whose body was not read (unauthorised, too large): answer and close,
+    // without reading the body. Node would read and discard all of it, or reset the connection
+    // before the client reads the answer; instead: FIN, stop reading (the client's writes stall
+    // on a full window and it reads the answer), and drop the connection 2 s later.
     headers = { ...headers, connection: "close" };
     const socket = res.req.socket;
-    res.once("finish", () => {
-      let discarded = 0;
-      const stop = setTimeout(() => socket.destroy(), 2000);
-      stop.unref();
-      socket.once("close", () => clearTimeout(stop));
-      res.req.on("data", (chunk: Buffer) => {
-        discarded += chunk.length;
-        if (discarded > 1024 * 1024) socket.destroy();
-      });
+    socket.destroySoon = () => {
       socket.end();
-    });
+      socket.pause();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    };
   }
   res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
