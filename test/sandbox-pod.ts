@@ -51,7 +51,9 @@ export interface Platform {
 
 export const KUBERNETES: Platform = { name: "kubernetes, Localhost seccomp profile", volumes: "kubelet", seccomp: "localhost", isolation: "namespaces" };
 export const FARGATE: Platform = { name: "ECS Fargate (RuntimeDefault seccomp, no SYS_ADMIN)", volumes: "ecs", seccomp: "default", isolation: "none" };
-export const GVISOR: Platform = { name: "gVisor (runsc, ptrace platform)", volumes: "kubelet", seccomp: "localhost", runtime: "runsc", isolation: "namespaces" };
+// runsc 20221219 (Debian) lets an execution have user, PID, network and IPC namespaces but refuses
+// mounts in them, so the executor runs its fallback there, inside gVisor's own sandbox.
+export const GVISOR: Platform = { name: "gVisor (runsc, ptrace platform)", volumes: "kubelet", seccomp: "localhost", runtime: "runsc", isolation: "none" };
 
 export interface Answer {
   status: number;
@@ -113,7 +115,10 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
       mounts[volume] = `${name}-${volume}`;
     }
   }
-  const hardening = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", ...(platform.runtime ? ["--runtime", platform.runtime] : [])];
+  const hardening = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
+  // Under gVisor only the executor, where hostile code runs: Docker makes each container its own
+  // sandbox (a Kubernetes pod is one), so the api stays with runc to be reachable from the client.
+  const runtime = platform.runtime ? ["--runtime", platform.runtime] : [];
   const env = (vars: Record<string, string> = {}) => Object.entries(vars).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
   const api = `${name}-api`;
   const executor = `${name}-executor`;
@@ -125,7 +130,7 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
     "-e", "SANDBOX_AUTH_TOKEN_FILE=/var/run/secrets/agentyard/token", ...env(options.env), TAG,
   );
   await docker(
-    "run", "-d", "--name", executor, ...hardening,
+    "run", "-d", "--name", executor, ...hardening, ...runtime,
     ...(platform.seccomp === "localhost" ? ["--security-opt", `seccomp=${SECCOMP_PROFILE}`] : []),
     "--network", `container:${api}`,
     "--user", String(CONTRACT.executor.uid), "--group-add", String(CONTRACT.ipcGid), "--pids-limit", "512", "--memory", "768m", "--cpus", "1.5",

@@ -102,8 +102,11 @@ def enter_namespaces(scratch_bytes):
     # Unprivileged user namespaces map only the creator's own ids (user_namespaces(7)). A
     # non-dumpable process's /proc/self files belong to root, so it is dumpable while it writes them.
     prctl(PR_SET_DUMPABLE, 1)
-    with open("/proc/self/setgroups", "w") as f:
-        f.write("deny")
+    try:
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+    except PermissionError:
+        pass  # gVisor refuses the write; its gid_map then takes the mapping without it
     with open("/proc/self/uid_map", "w") as f:
         f.write(f"{uid} {uid} 1")
     with open("/proc/self/gid_map", "w") as f:
@@ -487,6 +490,16 @@ def serve():
     old = os.umask(0o117)
     listener.bind(SOCKET_PATH)
     os.umask(old)
+    # Our own file (never the directory, a mount root): 0660 and the directory's group (agentyard-ipc,
+    # by setgid or by the image), said explicitly because gVisor's host sockets ignore umask and setgid.
+    group = os.stat(os.path.dirname(SOCKET_PATH)).st_gid
+    os.chmod(SOCKET_PATH, 0o660)
+    if group in os.getgroups() and os.stat(SOCKET_PATH).st_gid != group:
+        os.chown(SOCKET_PATH, -1, group)
+    if os.stat(SOCKET_PATH).st_gid != group:
+        # The group did not take (gVisor): open the socket to all; who may use it is decided by
+        # the peer's uid at accept (SO_PEERCRED), which is the check that matters anyway.
+        os.chmod(SOCKET_PATH, 0o666)
     listener.listen(128)
     log("info", "executor listening", socket=SOCKET_PATH, isolation=MODE, pid=os.getpid())
 
@@ -506,6 +519,7 @@ def serve():
             uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
             if uid != API_UID:
                 # Only the api may start executions (an execution in fallback mode shares our uid and group).
+                log("warning", "refused a connection from another uid", uid=uid)
                 conn.close()
                 continue
             pid = os.fork()
