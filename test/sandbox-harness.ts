@@ -29,7 +29,7 @@ export async function startExecutor(uid: number, env: Record<string, string> = {
       SANDBOX_API_UID: String(process.getuid?.() ?? 0),
       ...(asRoot ? { SANDBOX_RUN_AS_UID: String(uid), SANDBOX_RUN_AS_GID: String(uid) } : {}),
       // Only the executor's own settings: the api's (a token) never reach it.
-      ...(env.SANDBOX_ISOLATION ? { SANDBOX_ISOLATION: env.SANDBOX_ISOLATION } : {}),
+      ...Object.fromEntries(Object.entries(env).filter(([key]) => key === "SANDBOX_ISOLATION" || key === "SANDBOX_SCRATCH_SIZE")),
     },
     stdio: ["ignore", "inherit", "pipe"],
   });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { loadConfig } from "../sandbox/src/config";
-import { type RunningSandbox, alive, eventually, processesOf, startSandbox } from "./sandbox-harness";
+import { type RunningSandbox, alive, eventually, startSandbox } from "./sandbox-harness";
 
 /* Everything here runs against the service listening on a port, with real Python processes. */
 
@@ -67,10 +67,12 @@ describe("the sandbox runtime, against the running service", () => {
   });
 
   it("kills a descendant that left its process group to outlive the execution", { skip: !asRoot && "needs a dedicated execution uid" }, async () => {
-    const code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\nelse:\n    time.sleep(0.2)\n    print('parent done')";
+    const code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    print(os.readlink('/proc/self'), flush=True)\n    time.sleep(300)\nelse:\n    time.sleep(0.3)\n    print('parent done')";
     const r = await s.execute({ code });
     assert.equal(r.exitCode, 0);
-    assert.ok(await eventually(async () => (await processesOf(UID)).length === 0, 4000), "nothing of the execution is left");
+    const escaped = Number(r.stdout.split("\n")[0]);
+    assert.ok(escaped > 1, r.stdout);
+    assert.ok(await eventually(() => !alive(escaped), 4000), "the descendant that left its group is gone");
   });
 
   it("stops code at its memory limit", async () => {

@@ -32,11 +32,24 @@ import time
 import traceback
 
 # The settings the zygote needs; everything else of its environment is dropped by re-exec (below).
-SETTINGS = ("SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_API_UID", "SANDBOX_ISOLATION", "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID")
+SETTINGS = ("SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_API_UID", "SANDBOX_ISOLATION", "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID")
 SOCKET_PATH = os.environ.get("SANDBOX_EXECUTOR_SOCKET") or "/run/agentyard/executor.sock"
 SCRATCH = os.environ.get("SANDBOX_SCRATCH_DIR") or "/sandbox"
 API_UID = int(os.environ.get("SANDBOX_API_UID") or "10001")
 ISOLATION = os.environ.get("SANDBOX_ISOLATION") or "auto"
+
+
+def parse_size(raw):
+    """Docker-style sizes, as the api reads them (sandbox/src/config.ts): 64m, 1g, or bytes."""
+    raw = raw.strip().lower().rstrip("b")
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(raw[:-1]) * units[raw[-1]] if raw[-1:] in units else int(raw)
+
+
+# Each execution's private tmpfs in namespace mode: scratch directory, /tmp and /dev/shm together.
+SCRATCH_BYTES = parse_size(os.environ.get("SANDBOX_SCRATCH_SIZE") or "64m")
+# Supervisors forked and isolated ahead of demand, waiting in accept().
+SUPERVISORS = 4
 # Tests only: a root executor on a developer machine runs executions as this uid.
 RUN_AS = (int(os.environ["SANDBOX_RUN_AS_UID"]), int(os.environ.get("SANDBOX_RUN_AS_GID") or os.environ["SANDBOX_RUN_AS_UID"])) if os.environ.get("SANDBOX_RUN_AS_UID") else None
 EXECUTION_ENV_KEYS = ("PATH", "HOME", "TMPDIR", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
@@ -308,31 +321,40 @@ def kill_children_of_self():
             time.sleep(0.005)
 
 
-def supervise(conn):
+def supervise(control):
+    """A supervisor, forked ahead of demand: it builds its execution's isolation first, then waits
+    for the zygote to hand it a connection (SCM_RIGHTS on `control`), and serves it."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if RUN_AS:
         drop_to(RUN_AS)
-    try:
-        request = read_request(conn)
-    except (OSError, ValueError):
-        return
-    if request is None:
-        return
-    if request.get("op") == "ping":
-        conn.sendall(json.dumps({"ok": True, "isolation": MODE}).encode() + b"\n")
-        return
-    conn.sendall(json.dumps(execute(request, conn)).encode() + b"\n")
-
-
-def execute(request, conn):
-    started = time.monotonic()
-    isolated = MODE == "namespaces"
-    if isolated:
-        home = enter_namespaces(request["scratchBytes"])
+    if MODE == "namespaces":
+        home = enter_namespaces(SCRATCH_BYTES)
     else:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
         home = private_directory()
+    try:
+        _, fds, _, _ = socket.recv_fds(control, 1, 1)
+        control.close()
+        if not fds:
+            return  # the zygote is stopping
+        conn = socket.socket(fileno=fds[0])
+        request = read_request(conn)
+        if request is None:
+            return
+        if request.get("op") == "ping":
+            conn.sendall(json.dumps({"ok": True, "isolation": MODE}).encode() + b"\n")
+            return
+        conn.sendall(json.dumps(execute(request, conn, home)).encode() + b"\n")
+    finally:
+        if MODE != "namespaces":
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def execute(request, conn, home):
+    started = time.monotonic()
+    isolated = MODE == "namespaces"
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
@@ -440,7 +462,6 @@ def execute(request, conn):
         _, status = os.waitpid(pid, 0)
     if not isolated:
         kill_children_of_self()
-        shutil.rmtree(home, ignore_errors=True)
     signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     outcome = "timeout" if timed_out else "output_limit" if overflowed else "killed" if signum else "success" if exit_code == 0 else "error"
@@ -510,11 +531,35 @@ def serve():
     signal.signal(signal.SIGINT, on_term)
     # Children are reaped by the kernel; as PID 1 this also reaps whatever is orphaned to us.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    idle = []  # (pid, control socket) of supervisors ready for a connection
     gc.collect()
     gc.freeze()  # the warm heap stays untouched by forked children: no copy-on-write faults
     gc.disable()
+
+    def fork_supervisor():
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            ours.close()
+            for _, other in idle:
+                other.close()
+            code = 0
+            try:
+                supervise(theirs)
+            except BaseException as error:
+                log("error", "execution failed", error=repr(error))
+                code = 1
+            os._exit(code)
+        theirs.close()
+        idle.append((pid, ours))
+
     try:
         while True:
+            # SUPERVISORS supervisors, isolated ahead of demand, wait for a connection: the
+            # zygote accepts, checks the peer, hands the connection over and never reads it.
+            while len(idle) < SUPERVISORS:
+                fork_supervisor()
             conn, _ = listener.accept()
             uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
             if uid != API_UID:
@@ -522,19 +567,22 @@ def serve():
                 log("warning", "refused a connection from another uid", uid=uid)
                 conn.close()
                 continue
-            pid = os.fork()
-            if pid == 0:
-                listener.close()
-                code = 0
+            while True:
+                if not idle:
+                    fork_supervisor()
+                pid, control = idle.pop(0)
                 try:
-                    supervise(conn)
-                except BaseException as error:
-                    log("error", "execution failed", error=repr(error))
-                    code = 1
-                os._exit(code)
+                    socket.send_fds(control, [b"c"], [conn.fileno()])
+                    break
+                except OSError:
+                    pass  # that supervisor died idle (killed from outside): the next one
+                finally:
+                    control.close()
             conn.close()
     except Stop:
         listener.close()
+        for pid, control in idle:
+            control.close()  # an idle supervisor reads no connection and leaves
         try:
             os.unlink(SOCKET_PATH)
         except OSError:
@@ -545,6 +593,14 @@ def serve():
                 os.wait()
         except ChildProcessError:
             pass
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
 
 
 def reexec_clean():

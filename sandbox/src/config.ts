@@ -21,7 +21,7 @@ export interface RuntimeConfig {
   readonly maxFileBytes: number;
   /** Bytes kept of stdout and of stderr each; an execution that writes more is stopped. */
   readonly outputLimitBytes: number;
-  /** Size of each execution's private tmpfs (scratch directory, /tmp and /dev/shm together). */
+  /** Size of each execution's private tmpfs (scratch directory, /tmp and /dev/shm together); the executor reads the same variable. */
   readonly scratchBytes: number;
   /** Open HTTP connections at most (server.maxConnections); beyond, new ones are dropped. */
   readonly maxConnections: number;

@@ -87,7 +87,6 @@ export class ExecutorClient {
         maxProcesses: c.maxProcesses,
         maxFileBytes: c.maxFileBytes,
         outputLimitBytes: c.outputLimitBytes,
-        scratchBytes: c.scratchBytes,
       },
       request.timeoutMs + BACKSTOP_MS,
       stop,
