@@ -27,6 +27,8 @@ export async function startExecutor(uid: number, env: Record<string, string> = {
       SANDBOX_EXECUTOR_SOCKET: socket,
       SANDBOX_SCRATCH_DIR: scratch,
       SANDBOX_API_UID: String(process.getuid?.() ?? 0),
+      // No cgroup of its own here: SCHED_IDLE would rank executions below the whole machine.
+      SANDBOX_EXECUTION_SCHED: "normal",
       ...(asRoot ? { SANDBOX_RUN_AS_UID: String(uid), SANDBOX_RUN_AS_GID: String(uid) } : {}),
       // Only the executor's own settings: the api's (a token) never reach it.
       ...Object.fromEntries(Object.entries(env).filter(([key]) => key === "SANDBOX_ISOLATION" || key === "SANDBOX_SCRATCH_SIZE")),

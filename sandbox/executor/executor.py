@@ -32,11 +32,15 @@ import time
 import traceback
 
 # The settings the zygote needs; everything else of its environment is dropped by re-exec (below).
-SETTINGS = ("SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_API_UID", "SANDBOX_ISOLATION", "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID")
+SETTINGS = ("SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_EXECUTION_SCHED", "SANDBOX_API_UID", "SANDBOX_ISOLATION", "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID")
 SOCKET_PATH = os.environ.get("SANDBOX_EXECUTOR_SOCKET") or "/run/agentyard/executor.sock"
 SCRATCH = os.environ.get("SANDBOX_SCRATCH_DIR") or "/sandbox"
 API_UID = int(os.environ.get("SANDBOX_API_UID") or "10001")
 ISOLATION = os.environ.get("SANDBOX_ISOLATION") or "auto"
+# idle (default): executions are SCHED_IDLE inside the executor container's cgroup. normal: for a
+# process run without a cgroup of its own (the tests on a shared machine), where SCHED_IDLE would
+# rank executions below every other process of the machine.
+EXECUTION_SCHED = os.environ.get("SANDBOX_EXECUTION_SCHED") or "idle"
 
 
 def parse_size(raw):
@@ -195,10 +199,11 @@ def run_execution(request, home, pipes, isolated):
             resource.setrlimit(limit, (soft, hard))
         # SCHED_IDLE: the zygote and the supervisors always run before executions, however many
         # processes one of them starts (sched(7)); an unprivileged process cannot leave it.
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except OSError:
-            os.nice(19)
+        if EXECUTION_SCHED == "idle":
+            try:
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            except OSError:
+                os.nice(19)
         if isolated:
             drop_capabilities()
         prctl(PR_SET_NO_NEW_PRIVS, 1)
