@@ -79,7 +79,8 @@ async function startApi(socket: string): Promise<{ url: string; stop: () => void
 }
 
 async function main(): Promise<void> {
-  const executor = await startExecutor(61020);
+  // SANDBOX_ISOLATION=none measures the fallback (no namespaces) for comparison.
+  const executor = await startExecutor(61020, process.env.SANDBOX_ISOLATION ? { SANDBOX_ISOLATION: process.env.SANDBOX_ISOLATION } : {});
   const api = await startApi(executor.socket);
   const isolation = ((await (await fetch(`${api.url}/ready`)).json()) as { isolation: string }).isolation;
   const service = async () => {
