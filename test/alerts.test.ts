@@ -12,6 +12,7 @@ import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { planComponent, planStack } from "./harness";
 import { skipUnlessInstalled } from "./tools";
+import { prodStackConfig } from "./prod-config";
 
 const skipAmtool = skipUnlessInstalled("amtool", "--version", "apt-get install prometheus-alertmanager");
 const everyone = { emails: ["oncall@example.com"], slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/X", webhookUrl: "https://alerts.example.com/hook", pagerDutyKey: "0123456789abcdef0123456789abcdef" };
@@ -138,10 +139,7 @@ describe("alerts that reach someone on AWS", () => {
 
 describe("no alert goes unheard in prod", () => {
   const parse = (monitoring: unknown, platform = "eks") =>
-    parseStackConfig(
-      { "agentyard:platform": platform, "agentyard:preset": "prod", "aws:region": "us-east-1", "agentyard:database": JSON.stringify({ backupCopyRegion: "us-west-2" }), "agentyard:monitoring": JSON.stringify(monitoring) },
-      { project: "agentyard", stack: "test" },
-    );
+    parseStackConfig(prodStackConfig(platform === "ecs" ? "ecs" : "eks", { "agentyard:monitoring": monitoring }), { project: "agentyard", stack: "test" });
 
   it("refuses routed alerts with no receiver, in the stack config and in the component", () => {
     assert.throws(() => parse({ alertsRouted: true }), (e: unknown) => e instanceof ConfigError && /agentyard:monitoring\.alerts: got nothing, expected at least one receiver in prod/.test(e.message));

@@ -6,6 +6,7 @@ import { backupScript } from "../components/data-tier/kubernetes-backup";
 import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { planStack } from "./harness";
+import { prodStackConfig } from "./prod-config";
 import { skipUnlessInstalled } from "./tools";
 
 function problems(raw: Record<string, unknown>): string[] {
@@ -20,7 +21,8 @@ function problems(raw: Record<string, unknown>): string[] {
   return [];
 }
 
-const prod = { "agentyard:platform": "eks", "agentyard:preset": "prod", "aws:region": "us-east-1", "agentyard:monitoring": { alerts: { emails: ["oncall@example.com"] } } };
+// Prod as it must be but for the section under test: no database section (so no copy region).
+const prod: Record<string, unknown> = prodStackConfig("eks", { "agentyard:database": undefined });
 
 describe("database backups on AWS", () => {
   it("backs up prod's database daily with AWS Backup, kept 90 days, into a vault under its own key, copied to a vault in the second region", async () => {

@@ -110,7 +110,7 @@ describe("agentyard plan (npm run plan)", () => {
   });
 
   it("shows each resource's inputs with --details, so a changed instance class changes the tree", () => {
-    const stacks = stackDir("details", { "Pulumi.prod.yaml": readFileSync(join(REPO_ROOT, "stacks", "Pulumi.prod.yaml"), "utf8") + "  agentyard:database:\n    instanceClass: db.r6g.xlarge\n" });
+    const stacks = stackDir("details", { "Pulumi.prod.yaml": readFileSync(join(REPO_ROOT, "stacks", "Pulumi.prod.yaml"), "utf8").replace("  agentyard:database:\n", "  agentyard:database:\n    instanceClass: db.r6g.xlarge\n") });
     const base = plan(["prod", "--details"]);
     const changed = plan(["prod", "--details"], { AGENTYARD_STACKS_DIR: stacks });
     assert.equal(base.code, 0, base.stderr);

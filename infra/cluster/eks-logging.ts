@@ -72,8 +72,9 @@ export function createEksContainerLogs(parent: pulumi.Resource, name: string, cl
       resolveConflictsOnUpdate: "PRESERVE",
       tags: standardTags(COMPONENT),
     },
-    // After the nodes (the cluster's add-ons wait for them) and after the groups, so none is made by the agent.
-    { parent, dependsOn: [...cluster.addons, ...logGroups, policy] },
+    // After the nodes (its controller is a Deployment: an add-on with no node to run on never becomes
+    // ACTIVE) and after the groups, so none is made by the agent.
+    { parent, dependsOn: [cluster.generalNodes, ...cluster.addons, ...logGroups, policy] },
   );
   return { addon, logGroups, keyArn: key.arn };
 }

@@ -64,6 +64,8 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly addons: pulumi.Resource[];
   /** The default StorageClass (encrypted gp3): claims name it explicitly. */
   readonly storageClassName: pulumi.Output<string>;
+  /** The general node group: what add-ons that run Deployments (and so need a node) wait for. */
+  readonly generalNodes: pulumi.Resource;
 
   constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("agentyard:infra:EksCluster", name, {}, opts);
@@ -198,6 +200,7 @@ export class EksCluster extends pulumi.ComponentResource {
         ),
       );
     const general = nodeGroup("general", { "agentyard.dev/pool": "general" }, undefined, { min: s.minNodes, desired: s.desiredNodes, max: s.maxNodes });
+    this.generalNodes = general;
     if (args.gvisorNodeGroup) {
       // Nodes that run sandboxes under gVisor: user data installs runsc and registers containerd's handler
       // (gvisor-nodes.ts). IMDS hop limit 1: a pod (not on the host network) cannot reach the node role's
