@@ -31,6 +31,8 @@ export const AWS_NAME_LIMITS = {
   cloudMapNamespace: 1024,
   snsTopic: 256,
   ampWorkspaceAlias: 100,
+  backupVault: 50,
+  backupPlan: 50,
 } as const;
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
@@ -124,4 +126,6 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:kms/alias:Alias",
   "aws:lambda/invocation:Invocation",
+  "aws:backup/selection:Selection",
+  "aws:sns/topicSubscription:TopicSubscription",
 ]);

@@ -60,7 +60,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
     const monitoring = monitoringFor(config, data, undefined, undefined);
     const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace });
-    const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace }, warnings);
+    const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
     return {
       ...base,
       url: lb.url,
@@ -82,6 +82,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
           vpcId: network.vpcId,
           privateSubnetIds: network.privateSubnetIds,
           logRetentionDays: settings.logs.retentionDays,
+          region: config.region ?? "",
           gvisorNodeGroup: settings.sandbox.gvisor,
         })
       : undefined;
@@ -111,11 +112,12 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   let agents: AgentService | undefined;
   if (cluster) {
     sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
-    agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace }, warnings);
+    agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
   } else {
-    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, logRetentionDays: settings.logs.retentionDays });
-    agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace }, warnings);
-    monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget].filter((t) => t !== undefined));
+    const awsEndpoints = network.endpointSecurityGroupId ? { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } : undefined;
+    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, awsEndpoints, logRetentionDays: settings.logs.retentionDays });
+    agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
+    monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget && { ...agents.metricsTarget, otlp: true }].filter((t) => t !== undefined));
   }
   for (const warning of warnings) pulumi.log.warn(warning);
   return {
@@ -129,7 +131,10 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     ...dataOutputs(data),
     ...monitoringOutputs(monitoring),
     clusterName: cluster?.name,
-    kubeconfigCommand: cluster ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}` : undefined,
+    // The first admin role when there is one: the deployer's own identity otherwise (it is the cluster's creator).
+    kubeconfigCommand: cluster
+      ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}${settings.cluster.adminRoleArns[0] ? ` --role-arn ${settings.cluster.adminRoleArns[0]}` : ""}`
+      : undefined,
     sandboxUrl: sandbox.url,
     sandboxImage: sandbox.image,
     agentImage: agents?.image,
@@ -141,7 +146,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
 
 function agentsFor(
   config: StackConfig,
-  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string },
+  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string; otlpEndpoint: pulumi.Output<string> | undefined },
   warnings: string[],
 ): AgentService | undefined {
   const { minReplicas, maxReplicas, cpu, memoryMb, image, ...app } = config.settings.agents;
@@ -164,6 +169,7 @@ function agentsFor(
     ecsCluster: parts.ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
     namespace: parts.namespace,
+    otlpEndpoint: parts.otlpEndpoint,
   });
 }
 
@@ -183,6 +189,8 @@ function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster 
     ...config.settings.monitoring,
     dataTier: data,
     provider: cluster?.provider,
+    storageClassName: cluster?.storageClassName,
+    cluster,
     ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
   });

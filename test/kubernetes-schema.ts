@@ -8,6 +8,7 @@ import type { PlannedResource } from "../cli/plan/engine";
 const MODELS: Record<string, string> = {
   "kubernetes:apps/v1:Deployment": "kubernetes-models/apps/v1/Deployment",
   "kubernetes:apps/v1:StatefulSet": "kubernetes-models/apps/v1/StatefulSet",
+  "kubernetes:apps/v1:DaemonSet": "kubernetes-models/apps/v1/DaemonSet",
   "kubernetes:batch/v1:Job": "kubernetes-models/batch/v1/Job",
   "kubernetes:core/v1:Namespace": "kubernetes-models/v1/Namespace",
   "kubernetes:core/v1:ConfigMap": "kubernetes-models/v1/ConfigMap",
@@ -19,6 +20,7 @@ const MODELS: Record<string, string> = {
   "kubernetes:policy/v1:PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget",
   "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
   "kubernetes:node.k8s.io/v1:RuntimeClass": "kubernetes-models/node.k8s.io/v1/RuntimeClass",
+  "kubernetes:storage.k8s.io/v1:StorageClass": "kubernetes-models/storage.k8s.io/v1/StorageClass",
 };
 
 export const UNVALIDATED_KUBERNETES_TYPES = new Set([

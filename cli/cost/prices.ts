@@ -29,6 +29,8 @@ const SRC = {
   ecr: "https://aws.amazon.com/ecr/pricing/",
   cloudmap: "https://aws.amazon.com/cloud-map/pricing/",
   amp: "https://aws.amazon.com/prometheus/pricing/",
+  backup: "https://aws.amazon.com/backup/pricing/",
+  transfer: "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer_within_the_same_AWS_Region (to another region)",
   ipv4: "https://aws.amazon.com/vpc/pricing/ (public IPv4 address)",
 } as const;
 
@@ -39,6 +41,7 @@ export type PriceKey =
   | "albHour"
   | "albLcuHour"
   | "eksClusterHour"
+  | "eksExtendedClusterHour"
   | "fargateVcpuHourX86"
   | "fargateGbHourX86"
   | "fargateVcpuHourArm"
@@ -57,7 +60,9 @@ export type PriceKey =
   | "alarmMonth"
   | "ecrGbMonth"
   | "cloudMapNamespaceMonth"
-  | "ampMillionSamples";
+  | "ampMillionSamples"
+  | "backupRdsGbMonth"
+  | "interRegionTransferGb";
 
 export interface RegionPrices {
   readonly fixed: Readonly<Record<PriceKey, Price>>;
@@ -79,6 +84,8 @@ function region(f: Record<PriceKey, number>, ec2: Record<string, number>, rds: R
     albHour: ["hour", SRC.elb],
     albLcuHour: ["LCU-hour", SRC.elb],
     eksClusterHour: ["hour (standard support)", SRC.eks],
+    // The total per cluster hour once the version is past end of standard support on an EXTENDED upgrade policy.
+    eksExtendedClusterHour: ["hour (extended support)", SRC.eks],
     fargateVcpuHourX86: ["vCPU-hour", SRC.fargate],
     fargateGbHourX86: ["GB-hour", SRC.fargate],
     fargateVcpuHourArm: ["vCPU-hour", SRC.fargate],
@@ -98,6 +105,8 @@ function region(f: Record<PriceKey, number>, ec2: Record<string, number>, rds: R
     ecrGbMonth: ["GB-month", SRC.ecr],
     cloudMapNamespaceMonth: ["namespace-month (hosted zone)", SRC.cloudmap],
     ampMillionSamples: ["million samples ingested", SRC.amp],
+    backupRdsGbMonth: ["GB-month of RDS snapshots (warm)", SRC.backup],
+    interRegionTransferGb: ["GB to another region", SRC.transfer],
   };
   const fixed = Object.fromEntries(Object.entries(f).map(([k, usd]) => [k, { usd, per: per[k as PriceKey][0], source: per[k as PriceKey][1] }])) as Record<PriceKey, Price>;
   const table = (t: Record<string, number>, source: string) => Object.fromEntries(Object.entries(t).map(([k, usd]) => [k, hour(usd, source)]));
@@ -111,6 +120,7 @@ const US_FIXED: Record<PriceKey, number> = {
   albHour: 0.0225,
   albLcuHour: 0.008,
   eksClusterHour: 0.1,
+  eksExtendedClusterHour: 0.6,
   fargateVcpuHourX86: 0.04048,
   fargateGbHourX86: 0.004445,
   fargateVcpuHourArm: 0.03238,
@@ -130,6 +140,8 @@ const US_FIXED: Record<PriceKey, number> = {
   ecrGbMonth: 0.1,
   cloudMapNamespaceMonth: 0.5,
   ampMillionSamples: 0.09,
+  backupRdsGbMonth: 0.095,
+  interRegionTransferGb: 0.02,
 };
 const US_EC2 = { "t4g.nano": 0.0042, "t3.medium": 0.0416, "t3.large": 0.0832, "t4g.medium": 0.0336, "t4g.large": 0.0672, "m6i.large": 0.096, "m6i.xlarge": 0.192, "m7i.large": 0.1008, "m6g.large": 0.077, "m7g.large": 0.0816 };
 const US_RDS = { "db.t4g.micro": 0.016, "db.t4g.small": 0.032, "db.t4g.medium": 0.065, "db.t4g.large": 0.129, "db.r6g.large": 0.225, "db.r6g.xlarge": 0.449, "db.r7g.large": 0.239, "db.m6g.large": 0.152 };

@@ -5,6 +5,7 @@ import type { Platform } from "../../infra/config/schema";
 import { physicalName, standardTags } from "../../infra/naming";
 import { applyTransform } from "../../infra/transform";
 import { type DataTierArgs, type NormalizedDataTierArgs, normalizeDataTierArgs } from "./args";
+import { createAwsBackup } from "./aws-backup";
 import { createAwsBootstrap } from "./aws-bootstrap";
 import { REDIS_PORT, createAwsCache } from "./aws-cache";
 import { POSTGRES_PORT, createAwsDatabase } from "./aws-database";
@@ -111,11 +112,14 @@ export class DataTier extends pulumi.ComponentResource {
           REDIS_PORT: pulumi.output(String(REDIS_PORT)),
           REDIS_TLS: pulumi.output("true"),
         },
+        // The ARN as the secret's value (SecretVersion) gives it: a reader (a deploy-time read, an
+        // ECS task definition's valueFrom) then waits until the value is written, not only the secret
+        // created; before that Secrets Manager has no AWSCURRENT version to return.
         secrets: {
-          DATABASE_URL: ref(made.database.appSecret.arn, "url"),
-          DATABASE_PASSWORD: ref(made.database.appSecret.arn, "password"),
-          REDIS_URL: ref(made.cache.secret.arn, "url"),
-          REDIS_PASSWORD: ref(made.cache.secret.arn, "authToken"),
+          DATABASE_URL: ref(made.database.appSecretVersion.arn, "url"),
+          DATABASE_PASSWORD: ref(made.database.appSecretVersion.arn, "password"),
+          REDIS_URL: ref(made.cache.secretVersion.arn, "url"),
+          REDIS_PASSWORD: ref(made.cache.secretVersion.arn, "authToken"),
         },
       };
       for (const [i, sg] of (args.workloadSecurityGroupIds ?? []).entries()) this.allowFrom(`workload-${i + 1}`, sg);
@@ -165,6 +169,7 @@ export class DataTier extends pulumi.ComponentResource {
     const database = createAwsDatabase(this, name, cfg, args, key, securityGroups.database);
     const cache = createAwsCache(this, name, cfg, args, key, securityGroups.cache);
     const bootstrap = createAwsBootstrap(this, name, cfg, args, key, securityGroups.database, database);
-    return { key, securityGroups, database, cache, bootstrap };
+    const backup = createAwsBackup(this, name, cfg, key, database.instance);
+    return { key, securityGroups, database, cache, bootstrap, backup };
   }
 }

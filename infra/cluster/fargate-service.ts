@@ -30,6 +30,16 @@ export interface FargateServiceSpec {
   readonly secretArns: pulumi.Input<string>[];
   readonly kmsKeyArns: pulumi.Input<string>[];
   readonly taskRoleStatements?: Array<{ Effect: "Allow" | "Deny"; Action: string[]; Resource: pulumi.Input<string>[] }>;
+  /**
+   * `false`: the task has no IAM role at all, so its containers get no credentials: "When you add a
+   * task role to a task definition, the Amazon ECS container agent ... populates the environment
+   * variable AWS_CONTAINER_CREDENTIALS_RELATIVE_URI in the container"
+   * (https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html);
+   * without a role there is no such URI to ask 169.254.170.2 for. No ECS Exec either (it needs
+   * the role's ssmmessages permissions).
+   * @default true
+   */
+  readonly taskRole?: boolean;
   readonly securityGroupId: pulumi.Input<string>;
   /** The container health check command; none when undefined (the ALB's health check then decides). */
   readonly healthCheckCommand: string[] | undefined;
@@ -53,6 +63,10 @@ export interface FargateServiceSpec {
   readonly scratchPaths: string[];
   readonly ephemeralStorageGb?: number;
   readonly targetGroupArn?: pulumi.Input<string>;
+  /** The container the target group registers, when a task transform renames or adds containers. @default appName */
+  readonly loadBalancedContainer?: string;
+  /** The listener rule forwarding to `targetGroupArn`: the service is created after it. */
+  readonly listenerRule?: pulumi.Resource;
   /** `app/<alb>/<id>/targetgroup/<tg>/<id>`, for scaling on requests per target. */
   readonly requestCountResourceLabel?: pulumi.Input<string>;
   readonly logRetentionDays: number;
@@ -62,15 +76,17 @@ export interface FargateServiceSpec {
   readonly transform?: { taskDefinition?: Transform<ecs.TaskDefinitionArgs>; service?: Transform<ecs.ServiceArgs> };
 }
 
-export interface FargateService {
+export interface FargateService<Role extends iam.Role | undefined = iam.Role> {
   readonly service: ecs.Service;
   readonly taskDefinition: ecs.TaskDefinition;
-  readonly taskRole: iam.Role;
+  readonly taskRole: Role;
   /** `<appName>.<namespace>`: the service's name in Cloud Map. */
   readonly dnsName: pulumi.Output<string>;
 }
 
-export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec): FargateService {
+export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec & { taskRole?: true }): FargateService;
+export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec & { taskRole: false }): FargateService<undefined>;
+export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec): FargateService<iam.Role | undefined> {
   const child = { parent };
   const tags = standardTags(spec.component);
   const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { name: `/agentyard/${physicalName("logGroup", [spec.appName])}`, retentionInDays: spec.logRetentionDays, tags }, child);
@@ -101,10 +117,11 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
           child,
         )
       : undefined;
-  const task = serviceRole(parent, `${name}-task-role`, { physical: `${spec.appName}-task`, service: "ecs-tasks.amazonaws.com", component: spec.component });
+  const withRole = spec.taskRole !== false;
+  const task = withRole ? serviceRole(parent, `${name}-task-role`, { physical: `${spec.appName}-task`, service: "ecs-tasks.amazonaws.com", component: spec.component }) : undefined;
   const statements = [...(spec.taskRoleStatements ?? [])];
-  if (spec.ecsExec) statements.push({ Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: ["*"] });
-  if (statements.length) new iam.RolePolicy(`${name}-task-policy`, { role: task.role.name, policy: pulumi.output({ Version: "2012-10-17", Statement: statements }).apply((p) => JSON.stringify(p)) }, child);
+  if (spec.ecsExec && withRole) statements.push({ Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: ["*"] });
+  if (task && statements.length) new iam.RolePolicy(`${name}-task-policy`, { role: task.role.name, policy: pulumi.output({ Version: "2012-10-17", Statement: statements }).apply((p) => JSON.stringify(p)) }, child);
 
   const size = fargateSize(spec.cpuMillicores, spec.memoryMb);
   const configs = spec.configFiles ?? [];
@@ -154,7 +171,7 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         memory: String(size.memory),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: spec.arm64 ? "ARM64" : "X86_64" },
         executionRoleArn: execution.role.arn,
-        taskRoleArn: task.role.arn,
+        taskRoleArn: task?.role.arn,
         containerDefinitions,
         volumes,
         ephemeralStorage: spec.ephemeralStorageGb ? { sizeInGib: spec.ephemeralStorageGb } : undefined,
@@ -185,12 +202,13 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         desiredCount: spec.minReplicas,
         capacityProviderStrategies: capacityStrategy(spec.cluster.settings.fargateSpotPercent),
         networkConfiguration: { subnets: spec.cluster.privateSubnetIds, securityGroups: [spec.securityGroupId], assignPublicIp: false },
-        loadBalancers: spec.targetGroupArn ? [{ targetGroupArn: spec.targetGroupArn, containerName: spec.appName, containerPort: spec.port }] : undefined,
+        loadBalancers: spec.targetGroupArn ? [{ targetGroupArn: spec.targetGroupArn, containerName: spec.loadBalancedContainer ?? spec.appName, containerPort: spec.port }] : undefined,
         healthCheckGracePeriodSeconds: spec.targetGroupArn ? 30 : undefined,
         deploymentCircuitBreaker: { enable: true, rollback: true },
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
-        enableExecuteCommand: spec.ecsExec,
+        // ECS Exec needs the task role's ssmmessages permissions.
+        enableExecuteCommand: spec.ecsExec && withRole,
         serviceRegistries: { registryArn: discovery.arn },
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
@@ -198,7 +216,17 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         tags,
       },
       // The autoscaler owns the count once the service exists.
-      { parent, ignoreChanges: ["desiredCount"] },
+      // ECS refuses a target group no listener forwards to yet ("The target group ... does not have an
+      // associated load balancer", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html),
+      // and a strategy naming capacity providers the cluster has not been given yet
+      // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html): wait for both.
+      // The name is how operators and alarms find the service, so it stays fixed and a replacement deletes first.
+      {
+        parent,
+        ignoreChanges: ["desiredCount"],
+        dependsOn: [spec.cluster.capacityProviders, ...(spec.listenerRule ? [spec.listenerRule] : [])],
+        deleteBeforeReplace: true,
+      },
     ),
   );
 
@@ -235,7 +263,7 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
   tracking("memory", "ECSServiceAverageMemoryUtilization", 80);
   if (spec.requestCountResourceLabel) tracking("requests", "ALBRequestCountPerTarget", spec.requestsPerTarget ?? 1000, spec.requestCountResourceLabel);
 
-  return { service, taskDefinition, taskRole: task.role, dnsName: pulumi.interpolate`${spec.appName}.${spec.cluster.namespaceName}` };
+  return { service, taskDefinition, taskRole: task?.role, dnsName: pulumi.interpolate`${spec.appName}.${spec.cluster.namespaceName}` };
 }
 
 const CONFIG_WRITER = "config-writer";

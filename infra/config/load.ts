@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { PRESETS } from "./presets";
 import { crossCheck } from "./checks";
+import { day2Checks } from "./day2-checks";
 import { ConfigError, type ConfigProblem } from "./problems";
 import { zodProblems } from "./zod-problems";
 import {
@@ -57,7 +59,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, options:
 
   const input = parsed.data;
   const settings = mergeOverPreset(presets[input.preset], input);
-  const crossProblems = crossCheck(settings, input.platform, ns);
+  const crossProblems = [...crossCheck(settings, input.platform, ns), ...day2Checks(settings, { preset: input.preset, platform: input.platform, region, ns })];
   if (crossProblems.length > 0) throw new ConfigError(`stack "${options.stack}"`, crossProblems);
 
   return {
@@ -93,8 +95,13 @@ function mergeOverPreset(preset: EnvironmentSettings, input: StackConfigInput): 
   return merged as EnvironmentSettings;
 }
 
+/** The keys allowed where an unknown key was found, at any depth (`cluster.endpointAccess.vpn` lists endpointAccess's keys). */
 function allowedKeysAt(path: readonly string[]): string[] {
   if (path.length === 0) return Object.keys(stackConfigSchema.shape);
-  const section = settingsSchema.shape[path[0] as SettingsSection];
-  return section && "shape" in section ? Object.keys(section.shape) : [];
+  let schema: unknown = settingsSchema;
+  for (const key of path) {
+    schema = (schema as { shape?: Record<string, unknown> }).shape?.[key];
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap();
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }

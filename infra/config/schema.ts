@@ -12,6 +12,7 @@ import {
   text,
 } from "./fields";
 import { agentAppFields } from "./agent-app-schema";
+import { backupFields, observabilityFields } from "./day2-fields";
 
 export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -57,13 +58,24 @@ export const logsSection = z.strictObject({
   retentionDays: logRetentionDays(),
 });
 
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
 export const clusterSection = z.strictObject({
-  /** Kubernetes minor version of the EKS control plane. */
-  version: text(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.33"),
+  /** Kubernetes minor version of the EKS control plane; must be in standard support unless supportType is EXTENDED (infra/cluster/eks-versions.ts). */
+  version: text(/^1\.\d{2}$/, "a Kubernetes minor version such as 1.35"),
+  /** EKS upgrade policy: STANDARD ($0.10/h, upgraded by AWS at end of standard support) or EXTENDED ($0.60/h once the version ages). */
+  supportType: oneOf(["STANDARD", "EXTENDED"] as const),
   /** The Kubernetes service IP range; must not overlap the VPC. */
   serviceCidr: cidrBlock(12, 24),
-  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private. */
-  publicEndpointCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks"),
+  /**
+   * How the deployer and CI reach the Kubernetes API (`pulumi up` installs charts and objects through it):
+   * `publicCidrs`, the egress addresses allowed on the public endpoint; `privateCidrs`, networks inside the VPC or
+   * connected to it (a self-hosted runner, a VPN) admitted on 443 to the private endpoint. An eks stack needs one.
+   */
+  endpointAccess: z.strictObject({
+    publicCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks").optional(),
+    privateCidrs: listOf(cidrBlock(), 40, "IPv4 CIDR blocks").optional(),
+  }, { error: "an object with publicCidrs and/or privateCidrs" }),
   /** Instance types of the general node group. */
   nodeInstanceTypes: listOf(ec2InstanceType(), 10, "EC2 instance types").min(1, { error: "at least one EC2 instance type" }),
   minNodes: integer(1, 100),
@@ -77,7 +89,9 @@ export const clusterSection = z.strictObject({
   /** ECS: allow `aws ecs execute-command` into tasks (off: no shell into production). */
   ecsExec: flag(),
   /** IAM roles given cluster-admin through EKS access entries (the deployer gets it as creator). */
-  adminRoleArns: listOf(text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN"), 20, "IAM role ARNs"),
+  adminRoleArns: listOf(text(IAM_ROLE_ARN, "an IAM role ARN"), 20, "IAM role ARNs"),
+  /** The role CI assumes for `pulumi preview` (vars.AWS_PREVIEW_ROLE_ARN): an access entry of its own. */
+  ciRoleArn: text(IAM_ROLE_ARN, "an IAM role ARN").optional(),
 });
 
 export const databaseSection = z.strictObject({
@@ -97,6 +111,7 @@ export const databaseSection = z.strictObject({
   maxConnections: integer(20, 5000),
   /** `log_min_duration_statement`: statements slower than this are logged; -1 turns it off. */
   slowQueryMs: integer(-1, 600000),
+  ...backupFields,
 });
 
 export const cacheSection = z.strictObject({
@@ -153,6 +168,7 @@ export const monitoringSection = z.strictObject({
   alertsRouted: flag(),
   /** ECS: Amazon Managed Service for Prometheus with the alert rules (off: Container Insights only, dev). */
   managedPrometheus: flag(),
+  ...observabilityFields,
 });
 
 export const loadBalancerSection = z.strictObject({
@@ -170,6 +186,8 @@ export const loadBalancerSection = z.strictObject({
   desyncMitigationMode: oneOf(["defensive", "strictest"] as const),
   /** Days access logs are kept in their S3 bucket. */
   accessLogRetentionDays: integer(1, 3650),
+  /** Serve plain HTTP when no domain or certificate is set (on AWS). Off in staging and prod: they refuse that unless this opts in. */
+  allowPlainHttp: flag(),
   /** The public host name; with hostedZoneId, a certificate is requested and validated by DNS. Unset: HTTP only. */
   domain: text(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as agents.example.com").optional(),
   /** A Route 53 hosted zone id for the domain's validation and alias records. */
@@ -187,6 +205,10 @@ export const costSection = z.strictObject({
   wafMillionRequests: z.number({ error: "a number of million requests" }).min(0).max(1000000),
   ecrGbPerRepository: z.number({ error: "a number of GB" }).min(0).max(10000),
   ampMillionSamples: z.number({ error: "a number of million samples" }).min(0).max(10000000),
+  /** GB of database recovery points held in each backup vault (incremental snapshots, all kept days). */
+  backupGbPerVault: z.number({ error: "a number of GB" }).min(0).max(10000000),
+  /** GB copied to the second region a month (the copies' cross-region transfer). */
+  backupCopyGbPerMonth: z.number({ error: "a number of GB" }).min(0).max(10000000),
 });
 
 export const settingsSchema = z.strictObject({
