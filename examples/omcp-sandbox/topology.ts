@@ -3,6 +3,7 @@
 // guide's limits. No Docker socket: each execution is a fresh, rlimited process. See README.md.
 import * as pulumi from "@pulumi/pulumi";
 import { EcsCluster, EksCluster, LoadBalancer, MonitoringStack, Network, PRESETS, SandboxHost, subnetLayout } from "agentyard";
+import { readSite } from "./site";
 
 export type AwsPlatform = "eks" | "ecs";
 
@@ -14,17 +15,18 @@ export const OMCP_LIMITS = { timeoutMs: 600000, maxConcurrent: 16, executionMemo
 export function defineTopology(platform: AwsPlatform) {
   const preset = "prod";
   const settings = PRESETS[preset];
+  const site = readSite();
   const network = new Network("net", { preset, cidr: CIDR });
-  const cluster = platform === "eks" ? new EksCluster("cluster", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, logRetentionDays: settings.logs.retentionDays }) : undefined;
+  const cluster = platform === "eks" ? new EksCluster("cluster", { settings: { ...settings.cluster, endpointAccess: { privateCidrs: site.apiPrivateCidrs } }, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, logRetentionDays: settings.logs.retentionDays, region: site.region }) : undefined;
   const ecsCluster = platform === "ecs" ? new EcsCluster("fargate", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds }) : undefined;
   // An execution may take 600 s: the ALB keeps the connection a minute longer.
-  const lb = new LoadBalancer("edge", { platform, preset, vpcId: network.vpcId, publicSubnetIds: network.publicSubnetIds, workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [], idleTimeoutSeconds: 660 });
-  const monitoring = new MonitoringStack("monitoring", { platform, preset, provider: cluster?.provider, ecsCluster });
+  const lb = new LoadBalancer("edge", { platform, preset, vpcId: network.vpcId, publicSubnetIds: network.publicSubnetIds, workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [], domain: site.domain, hostedZoneId: site.hostedZoneId, idleTimeoutSeconds: 660 });
+  const monitoring = new MonitoringStack("monitoring", { platform, preset, provider: cluster?.provider, ecsCluster, alerts: { emails: site.alertEmails } });
   const published = { loadBalancer: lb, route: { priority: 100, pathPatterns: ["/mcp", "/mcp/*"] } };
   const sandbox =
     platform === "eks"
       ? new SandboxHost("omcp", { platform, preset, cluster, settings: OMCP_LIMITS, monitoringNamespace: monitoring.namespace, ...published, loadBalancerCidrs: [...subnetLayout(CIDR, settings.network.azCount).public] })
-      : new SandboxHost("omcp", { platform, preset, ecsCluster, settings: OMCP_LIMITS, ...published });
+      : new SandboxHost("omcp", { platform, preset, ecsCluster, settings: OMCP_LIMITS, ...published, awsEndpoints: network.endpointSecurityGroupId ? { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } : undefined });
   if (ecsCluster && sandbox.metricsTarget) monitoring.collect([sandbox.metricsTarget]);
   return { mcpUrl: pulumi.interpolate`${lb.url}/mcp`, token: sandbox.authToken, sandbox };
 }

@@ -9,7 +9,7 @@ export function defineTopology(platform: AwsPlatform, secretValues: Record<strin
   const sandbox =
     platform === "eks"
       ? new SandboxHost("sandbox", { platform, preset: "staging", cluster: base.cluster, settings: { timeoutMs: 30000, maxConcurrent: 10 }, monitoringNamespace: base.monitoring.namespace })
-      : new SandboxHost("sandbox", { platform, preset: "staging", ecsCluster: base.ecsCluster, settings: { timeoutMs: 30000, maxConcurrent: 10 } });
+      : new SandboxHost("sandbox", { platform, preset: "staging", ecsCluster: base.ecsCluster, settings: { timeoutMs: 30000, maxConcurrent: 10 }, awsEndpoints: base.network.endpointSecurityGroupId ? { securityGroupId: base.network.endpointSecurityGroupId, s3PrefixListId: base.network.s3PrefixListId } : undefined });
   const app = new AgentService("orchestrator", {
     ...base.shared,
     preset: "staging",

@@ -1,5 +1,6 @@
 // What every seed example stands on: network, cluster, front door, data tier and monitoring, on EKS or ECS.
 import { DataTier, EcsCluster, EksCluster, LoadBalancer, MonitoringStack, Network, PRESETS, type PresetName, type RuleGroup } from "agentyard";
+import { readSite } from "./site";
 
 export type AwsPlatform = "eks" | "ecs";
 
@@ -18,8 +19,9 @@ export interface BaseOptions {
 export function definePlatformBase(platform: AwsPlatform, options: BaseOptions) {
   const { preset } = options;
   const settings = PRESETS[preset];
+  const site = readSite();
   const network = new Network("net", { preset, cidr: options.cidr });
-  const cluster = platform === "eks" ? new EksCluster("cluster", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, logRetentionDays: settings.logs.retentionDays }) : undefined;
+  const cluster = platform === "eks" ? new EksCluster("cluster", { settings: { ...settings.cluster, endpointAccess: { privateCidrs: site.apiPrivateCidrs } }, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, logRetentionDays: settings.logs.retentionDays, region: site.region }) : undefined;
   const ecsCluster = platform === "ecs" ? new EcsCluster("fargate", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds }) : undefined;
   const lb = new LoadBalancer("edge", {
     platform,
@@ -27,6 +29,8 @@ export function definePlatformBase(platform: AwsPlatform, options: BaseOptions) 
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,
     workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
+    domain: site.domain,
+    hostedZoneId: site.hostedZoneId,
     idleTimeoutSeconds: options.idleTimeoutSeconds,
     authPathPatterns: options.authPathPatterns,
   });
@@ -38,7 +42,8 @@ export function definePlatformBase(platform: AwsPlatform, options: BaseOptions) 
     privateSubnetIds: network.privateSubnetIds,
     workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
     embeddingDimensions: options.embeddingDimensions,
+    ...(site.backupCopyRegion ? { database: { backupCopyRegion: site.backupCopyRegion } } : {}),
   });
-  const monitoring = new MonitoringStack("monitoring", { platform, preset, dataTier: data, provider: cluster?.provider, ecsCluster, appRuleGroups: options.appRuleGroups });
-  return { network, cluster, ecsCluster, lb, data, monitoring, shared: { platform, preset, cluster, ecsCluster } };
+  const monitoring = new MonitoringStack("monitoring", { platform, preset, dataTier: data, provider: cluster?.provider, ecsCluster, appRuleGroups: options.appRuleGroups, alerts: { emails: site.alertEmails } });
+  return { network, site, cluster, ecsCluster, lb, data, monitoring, shared: { platform, preset, cluster, ecsCluster } };
 }

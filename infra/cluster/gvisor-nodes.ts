@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { PACKAGE_ROOT } from "../package-root";
 
 /** The containerd runtime handler the sandbox RuntimeClass names (`handler: runsc`). */
 export const GVISOR_RUNTIME_HANDLER = "runsc";
 
 /** The node bootstrap script shipped with the stack: installs the pinned gVisor release. */
-export const GVISOR_INSTALL_SCRIPT_PATH = path.join(__dirname, "..", "assets", "node", "install-gvisor.sh");
+export const GVISOR_INSTALL_SCRIPT_PATH = path.join(PACKAGE_ROOT, "infra", "assets", "node", "install-gvisor.sh");
 
 const BOUNDARY = "==AGENTYARD-GVISOR==";
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { PACKAGE_ROOT } from "../package-root";
 
 /*
  * The AWS Load Balancer Controller's IAM policy is upstream's own `iam_policy.json` for the
@@ -15,7 +16,7 @@ export const LB_CONTROLLER_POLICY_SOURCE = {
   commit: "11eb202c97e4ae2ee45e0658c4cde9a4b59f33d4",
 } as const;
 
-export const LB_CONTROLLER_POLICY_PATH = path.join(__dirname, "..", "assets", "iam", `aws-load-balancer-controller-${LB_CONTROLLER_POLICY_SOURCE.version}.json`);
+export const LB_CONTROLLER_POLICY_PATH = path.join(PACKAGE_ROOT, "infra", "assets", "iam", `aws-load-balancer-controller-${LB_CONTROLLER_POLICY_SOURCE.version}.json`);
 
 /** The policy document to attach: upstream's, parsed and re-serialized (whitespace only differs). */
 export function loadBalancerControllerPolicy(): string {
