@@ -5,6 +5,7 @@ import { APP_SECRET_NAMES, defineTopology } from "../examples/cartrita/topology"
 import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
 import { type ResourceGraph, planComponent } from "./harness";
+import { EXAMPLE_SITE } from "./example-site";
 import { mandatory, runPolicies } from "./policy-harness";
 
 // What `pulumi config set --secret` would hold; the plan must never show these.
@@ -18,7 +19,7 @@ function assertNoSecretValueIn(graph: ResourceGraph) {
 describe("examples/cartrita on eks: seed 003 with its secrets, alerts and migrations", () => {
   let graph: ResourceGraph;
   before(async () => {
-    ({ graph } = await planComponent(() => defineTopology("eks", SECRET_VALUES), { stack: "prod" }));
+    ({ graph } = await planComponent(() => defineTopology("eks", SECRET_VALUES), { stack: "prod", config: EXAMPLE_SITE }));
   });
 
   it("keeps its config secrets in the workload's Secret, shown as [secret], never as plain settings", () => {
@@ -58,7 +59,7 @@ describe("examples/cartrita on eks: seed 003 with its secrets, alerts and migrat
 describe("examples/cartrita on ecs", () => {
   let graph: ResourceGraph;
   before(async () => {
-    ({ graph } = await planComponent(() => defineTopology("ecs", SECRET_VALUES), { stack: "prod" }));
+    ({ graph } = await planComponent(() => defineTopology("ecs", SECRET_VALUES), { stack: "prod", config: EXAMPLE_SITE }));
   });
 
   it("stores its config secrets in one Secrets Manager secret and injects each by ARN and key", () => {

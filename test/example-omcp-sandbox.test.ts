@@ -5,12 +5,13 @@ import { OMCP_LIMITS, defineTopology } from "../examples/omcp-sandbox/topology";
 import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
 import { planComponent } from "./harness";
+import { EXAMPLE_SITE } from "./example-site";
 import { hasModel, validateManifest } from "./kubernetes-schema";
 import { mandatory, runPolicies } from "./policy-harness";
 
 describe("examples/omcp-sandbox (seed 000) on eks", () => {
   it("publishes the sandbox's /mcp on the ALB, admits only the ALB's subnets besides labelled clients, keeps the limits, and passes the policy pack", async () => {
-    const { graph } = await planComponent(() => defineTopology("eks"), { stack: "prod" });
+    const { graph } = await planComponent(() => defineTopology("eks"), { stack: "prod", config: EXAMPLE_SITE });
     const rule = graph.get("aws:lb/listenerRule:ListenerRule", "edge-omcp");
     assert.deepEqual((rule.inputs.conditions as Array<{ pathPattern: { values: string[] } }>)[0].pathPattern.values, ["/mcp", "/mcp/*"]);
     assert.equal((graph.get("aws:lb/targetGroup:TargetGroup", "edge-omcp").inputs.healthCheck as { path: string }).path, "/ready");
@@ -32,7 +33,7 @@ describe("examples/omcp-sandbox (seed 000) on eks", () => {
 
 describe("examples/omcp-sandbox (seed 000) on ecs", () => {
   it("registers the sandbox tasks to the /mcp target group, admits the ALB on 8080, and passes the policy pack with a cost", async () => {
-    const { graph } = await planComponent(() => defineTopology("ecs"), { stack: "prod" });
+    const { graph } = await planComponent(() => defineTopology("ecs"), { stack: "prod", config: EXAMPLE_SITE });
     const service = graph.get("aws:ecs/service:Service", "omcp-service");
     assert.equal((service.inputs.loadBalancers as Array<{ containerPort: number }>)[0].containerPort, 8080);
     const fromAlb = graph.get("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "omcp-from-load-balancer");

@@ -4,6 +4,7 @@ import { defineTopology } from "../examples/orchestrator/topology";
 import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
 import { planComponent } from "./harness";
+import { EXAMPLE_SITE } from "./example-site";
 import { mandatory, runPolicies } from "./policy-harness";
 
 const SECRET = { AZURE_OPENAI_API_KEY: "azure-key-never-printed" };
@@ -11,7 +12,7 @@ const SECRET = { AZURE_OPENAI_API_KEY: "azure-key-never-printed" };
 for (const platform of ["eks", "ecs"] as const) {
   describe(`examples/orchestrator (seed 002) on ${platform}`, () => {
     it("runs uvicorn on 8000 with a 5-minute startup window, a 2 GiB model cache, the sandbox and its key as a secret; passes the policy pack", async () => {
-      const { graph } = await planComponent(() => defineTopology(platform, SECRET), { stack: "staging" });
+      const { graph } = await planComponent(() => defineTopology(platform, SECRET), { stack: "staging", config: EXAMPLE_SITE });
       assert.ok(!JSON.stringify(graph.resources.map((r) => r.inputs)).includes("azure-key-never-printed"));
       assert.equal((graph.get("aws:lb/targetGroup:TargetGroup", "edge-orchestrator").inputs.healthCheck as { path: string }).path, "/health");
       if (platform === "eks") {

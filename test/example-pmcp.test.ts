@@ -5,6 +5,7 @@ import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
 import type { PlannedResource } from "../cli/plan/engine";
 import { type ResourceGraph, planComponent } from "./harness";
+import { EXAMPLE_SITE } from "./example-site";
 import { hasModel, validateManifest } from "./kubernetes-schema";
 import { mandatory, runPolicies } from "./policy-harness";
 
@@ -35,7 +36,7 @@ const ecsContainers = (r: PlannedResource) => JSON.parse(String(r.inputs.contain
 describe("examples/pmcp on eks: seed 004's deployment from AgentService args", () => {
   let graph: ResourceGraph;
   before(async () => {
-    ({ graph } = await planComponent(() => defineTopology("eks"), { stack: "prod" }));
+    ({ graph } = await planComponent(() => defineTopology("eks"), { stack: "prod", config: EXAMPLE_SITE }));
   });
 
   it("probes /health/live and /health/ready with the guide's timings, and holds them back with a startup probe", () => {
@@ -102,7 +103,7 @@ describe("examples/pmcp on eks: seed 004's deployment from AgentService args", (
 describe("examples/pmcp on ecs: the same app as a Fargate service", () => {
   let graph: ResourceGraph;
   before(async () => {
-    ({ graph } = await planComponent(() => defineTopology("ecs"), { stack: "prod" }));
+    ({ graph } = await planComponent(() => defineTopology("ecs"), { stack: "prod", config: EXAMPLE_SITE }));
   });
 
   it("writes the TOML config with an init container the app waits for, and mounts it read-only", () => {

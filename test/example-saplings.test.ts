@@ -4,6 +4,7 @@ import { SAPLINGS_SECRET_NAMES, defineTopology } from "../examples/saplings/topo
 import { estimateCost } from "../cli/cost/estimate";
 import { PRESETS } from "../infra/config/presets";
 import { planComponent } from "./harness";
+import { EXAMPLE_SITE } from "./example-site";
 import { mandatory, runPolicies } from "./policy-harness";
 
 const SECRETS = Object.fromEntries(SAPLINGS_SECRET_NAMES.map((k) => [k, `saplings-${k}-never-printed`]));
@@ -11,7 +12,7 @@ const REGISTRY_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:regis
 
 describe("examples/saplings (seed 001) on eks", () => {
   it("pulls with the registry Secret, probes /health and /ready, alerts on saplings_requests_total{status}, and passes the policy pack", async () => {
-    const { graph } = await planComponent(() => defineTopology("eks", SECRETS, { kubernetesSecretName: "registry-secret" }), { stack: "prod" });
+    const { graph } = await planComponent(() => defineTopology("eks", SECRETS, { kubernetesSecretName: "registry-secret" }), { stack: "prod", config: EXAMPLE_SITE });
     const spec = (graph.get("kubernetes:apps/v1:Deployment", "saplings-deployment").inputs.spec as { template: { spec: { imagePullSecrets: unknown; containers: Array<{ readinessProbe: { httpGet: { path: string }; failureThreshold: number } }> } } }).template.spec;
     assert.deepEqual(spec.imagePullSecrets, [{ name: "registry-secret" }]);
     assert.deepEqual([spec.containers[0].readinessProbe.httpGet.path, spec.containers[0].readinessProbe.failureThreshold], ["/ready", 2]);
@@ -24,7 +25,7 @@ describe("examples/saplings (seed 001) on eks", () => {
 
 describe("examples/saplings (seed 001) on ecs", () => {
   it("pulls with repositoryCredentials, uses 10.5 GiB of scratch within task storage, and passes the policy pack with a cost", async () => {
-    const { graph } = await planComponent(() => defineTopology("ecs", SECRETS, { secretArn: REGISTRY_ARN }), { stack: "prod" });
+    const { graph } = await planComponent(() => defineTopology("ecs", SECRETS, { secretArn: REGISTRY_ARN }), { stack: "prod", config: EXAMPLE_SITE });
     const task = graph.get("aws:ecs/taskDefinition:TaskDefinition", "saplings-task");
     const [c] = JSON.parse(String(task.inputs.containerDefinitions)) as Array<{ repositoryCredentials: { credentialsParameter: string }; mountPoints: Array<{ containerPath: string }> }>;
     assert.equal(c.repositoryCredentials.credentialsParameter, REGISTRY_ARN);
