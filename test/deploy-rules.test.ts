@@ -110,6 +110,15 @@ describe("deploy rules: each states its fact and source, and fails a graph that 
     assert.deepEqual(violations(await build(() => k8sWorkload(undefined)), "hpa-owns-replicas"), []);
   });
 
+  it("fails a Deployment that sets replicas under a KEDA ScaledObject (which owns the HPA), unless updates ignore them", async () => {
+    const scaled = (opts: pulumi.CustomResourceOptions) => () => {
+      const deployment = new apps.Deployment("web", { metadata: { name: "web", namespace: "apps" }, spec: { replicas: 3, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } } } }, opts);
+      new apiextensions.CustomResource("web-scaled", { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web", namespace: "apps" }, spec: { scaleTargetRef: { name: deployment.metadata.name }, minReplicaCount: 3, maxReplicaCount: 10, triggers: [] } });
+    };
+    assert.match(violations(await build(scaled({})), "hpa-owns-replicas").join(""), /sets spec\.replicas \(3\) and is scaled by the ScaledObject web-scaled/);
+    assert.deepEqual(violations(await build(scaled({ ignoreChanges: ["spec.replicas"] })), "hpa-owns-replicas"), []);
+  });
+
   it("fails a web ACL whose common rule set blocks bodies over 8 KB, passes it with SizeRestrictions_BODY counted", async () => {
     const acl = (overrides?: Array<{ name: string; actionToUse: { count: Record<string, never> } }>) => () =>
       new wafv2.WebAcl("waf", {

@@ -2,11 +2,15 @@ import type { PlannedResource } from "../plan/engine";
 import { type DeployRule, at, label } from "./rule";
 
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+/** KEDA makes and owns an HPA for each ScaledObject: its Deployment is scaled the same way. */
+const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
-/** The Deployment an HPA scales: by name and namespace, or (names not known yet) the one it waits for. */
+/** The Deployment an HPA or ScaledObject scales: by name and namespace, or (names not known yet) the one it waits for. */
 function targetOf(hpa: PlannedResource, deployments: readonly PlannedResource[], waitsFor: ReadonlySet<string>): PlannedResource[] {
-  if (at(hpa.inputs, "spec.scaleTargetRef.kind") !== "Deployment") return [];
+  // A ScaledObject's scaleTargetRef.kind is optional, "Default: Deployment" (https://keda.sh/docs/latest/reference/scaledobject-spec/).
+  const kind = at(hpa.inputs, "spec.scaleTargetRef.kind") ?? (hpa.type === SCALED_OBJECT ? "Deployment" : undefined);
+  if (kind !== "Deployment") return [];
   const name = at(hpa.inputs, "spec.scaleTargetRef.name");
   const namespace = at(hpa.inputs, "metadata.namespace");
   const byName = deployments.filter((d) => at(d.inputs, "metadata.name") === name && at(d.inputs, "metadata.namespace") === namespace);
@@ -23,12 +27,12 @@ export const hpaReplicas: DeployRule = {
   source: "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling",
   check(graph) {
     const deployments = graph.ofType(DEPLOYMENT);
-    return graph.ofType(HPA).flatMap((hpa) =>
+    return [...graph.ofType(HPA), ...graph.ofType(SCALED_OBJECT)].flatMap((hpa) =>
       targetOf(hpa, deployments, graph.waitsFor(hpa.urn))
         .filter((d) => at(d.inputs, "spec.replicas") !== undefined && !d.options.ignoreChanges.includes("spec.replicas"))
         .map((d) => ({
           urn: d.urn,
-          message: `${label(d)} sets spec.replicas (${String(at(d.inputs, "spec.replicas"))}) and is scaled by the HPA ${hpa.name}: every pulumi up resets the HPA's scale; leave replicas unset, or ignoreChanges ["spec.replicas"]`,
+          message: `${label(d)} sets spec.replicas (${String(at(d.inputs, "spec.replicas"))}) and is scaled by the ${hpa.type === SCALED_OBJECT ? "ScaledObject" : "HPA"} ${hpa.name}: every pulumi up resets the HPA's scale; leave replicas unset, or ignoreChanges ["spec.replicas"]`,
         })),
     );
   },
