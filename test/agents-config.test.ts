@@ -3,9 +3,10 @@ import { describe, it } from "node:test";
 import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { planStack } from "./harness";
+import { prodStackConfig } from "./prod-config";
 import { mandatory, runPolicies } from "./policy-harness";
 
-const raw = (agents: unknown, platform = "ecs") => ({ "agentyard:platform": platform, "agentyard:preset": "prod", "aws:region": "us-east-1", "agentyard:agents": JSON.stringify(agents) });
+const raw = (agents: unknown, platform: "eks" | "ecs" = "ecs") => prodStackConfig(platform, { "agentyard:agents": agents });
 const problemsOf = (agents: unknown) => {
   try {
     parseStackConfig(raw(agents), { project: "agentyard", stack: "prod" });
