@@ -32,10 +32,16 @@ describe("examples/omcp-sandbox (seed 000) on eks", () => {
 });
 
 describe("examples/omcp-sandbox (seed 000) on ecs", () => {
-  it("registers the sandbox tasks to the /mcp target group, admits the ALB on 8080, and passes the policy pack with a cost", async () => {
+  it("registers the sandbox tasks' api container to the /mcp target group, admits the ALB on 8080, and passes the policy pack with a cost", async () => {
     const { graph } = await planComponent(() => defineTopology("ecs"), { stack: "prod", config: EXAMPLE_SITE });
     const service = graph.get("aws:ecs/service:Service", "omcp-service");
-    assert.equal((service.inputs.loadBalancers as Array<{ containerPort: number }>)[0].containerPort, 8080);
+    const registered = (service.inputs.loadBalancers as Array<{ containerName: string; containerPort: number }>)[0];
+    assert.equal(registered.containerPort, 8080);
+    // The task's containers are api and executor (sandbox/contract.json): ECS refuses a containerName the task lacks.
+    const taskContainers = JSON.parse(graph.get("aws:ecs/taskDefinition:TaskDefinition", "omcp-task").inputs.containerDefinitions as string) as Array<{ name: string; portMappings?: Array<{ containerPort: number }> }>;
+    const api = taskContainers.find((c) => c.name === registered.containerName);
+    assert.equal(registered.containerName, "api");
+    assert.ok(api?.portMappings?.some((p) => p.containerPort === 8080), "the registered container maps 8080");
     const fromAlb = graph.get("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "omcp-from-load-balancer");
     assert.deepEqual([fromAlb.inputs.fromPort, fromAlb.inputs.toPort], [8080, 8080]);
     assert.deepEqual(mandatory(await runPolicies(graph.resources)), []);
