@@ -31,6 +31,8 @@ export const AWS_NAME_LIMITS = {
   cloudMapNamespace: 1024,
   snsTopic: 256,
   ampWorkspaceAlias: 100,
+  sqsQueue: 80,
+  eventRule: 64,
 } as const;
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
