@@ -3,6 +3,7 @@
 // object; `--cost` adds the monthly estimate from the price table in cli/cost.
 import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
+import { capacityText, checkCapacity } from "./capacity/check";
 import { estimateCost } from "./cost/estimate";
 import { costText } from "./cost/render";
 import { evaluate } from "./plan/engine";
@@ -25,13 +26,16 @@ async function main(argv: string[]): Promise<number> {
   const { resources, result } = await evaluate(program, { ...file, preview: flags.has("--preview") });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cost = flags.has("--cost") ? estimateFor(file, resources) : undefined;
+  // Capacity at maximum scale (cli/capacity): a stack that cannot reach its own maximum warns on stderr.
+  const capacity = checkCapacity(resources, { fargateVcpuQuota: parseStackConfig(file.config, { project: file.project, stack: file.stack }).settings.cluster.fargateVcpuQuota });
+  for (const warning of capacity.warnings) console.error(`warning: ${warning}`);
   if (flags.has("--json")) {
     // The cost is a key of its own, present only with --cost: the plan's shape is unchanged without it.
     await print(`${JSON.stringify(cost ? { ...planJson(file.stack, resources), cost } : planJson(file.stack, resources), null, 2)}\n`);
   } else {
     const where = result.region ? `, region ${result.region}` : "";
     const header = `Plan of stack ${file.stack} (platform ${result.platform}, preset ${result.preset}${where}): ${resources.length} resources, evaluated in ${ms.toFixed(0)} ms`;
-    await print(`${planTree(header, resources)}\n${cost ? `\n${costText(cost)}\n` : ""}`);
+    await print(`${planTree(header, resources)}\n\n${capacityText(capacity)}\n${cost ? `\n${costText(cost)}\n` : ""}`);
   }
   return 0;
 }

@@ -34,6 +34,9 @@ const dev: EnvironmentSettings = {
     // Karpenter's general NodePool: room for dev's maximum (1 vCPU of agents and sandboxes) and monitoring.
     karpenterMaxVcpu: 8,
     karpenterMaxMemoryGb: 32,
+    // AWS's default "Fargate On-Demand vCPU resource count" (L-3032A538): 6 per Region
+    // (https://docs.aws.amazon.com/general/latest/gr/ecs-service.html#service-quotas-fargate); set yours once raised.
+    fargateVcpuQuota: 6,
   },
   database: {
     engineVersion: "17",

@@ -94,6 +94,8 @@ export const clusterSection = z.strictObject({
   karpenterMaxVcpu: integer(2, 10000),
   /** eks: the most memory, in GiB, Karpenter's general NodePool may launch (its `limits.memory`). */
   karpenterMaxMemoryGb: integer(4, 100000),
+  /** ecs: the account's Fargate vCPU quota (On-Demand, and Spot alike) the capacity check counts against; AWS's default is 6. */
+  fargateVcpuQuota: integer(1, 1000000),
 });
 
 export const databaseSection = z.strictObject({

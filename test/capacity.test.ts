@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { checkCapacity, cpuCores, memoryGiB } from "../cli/capacity/check";
+import { REPO_ROOT } from "../cli/plan/stack-file";
+import { planStack } from "./harness";
+
+const AGENT = { "agentyard:agents": { image: "ghcr.io/acme/agent:1.2.0" } };
+const PROD_ACCESS = { endpointAccess: { privateCidrs: ["10.40.0.0/19"] } };
+const QUOTA = { fargateVcpuQuota: 6 };
+
+describe("the capacity check at maximum scale", () => {
+  it("reads Kubernetes quantities as the API server does", () => {
+    assert.equal(cpuCores("500m"), 0.5);
+    assert.equal(cpuCores("2"), 2);
+    assert.equal(memoryGiB("512Mi"), 0.5);
+    assert.equal(memoryGiB("192Gi"), 192);
+    assert.throws(() => memoryGiB("lots"));
+  });
+
+  it("fits prod's maximum (20 agents x 0.5 vCPU/1 GiB + 20 sandboxes x 1 vCPU/2 GiB = 30 vCPU, 60 GiB) in Karpenter's 48 vCPU and the managed nodes", async () => {
+    const graph = await planStack("prod", { override: AGENT });
+    const report = checkCapacity(graph.resources, QUOTA);
+    const byName = Object.fromEntries(report.workloads.map((w) => [w.name, w]));
+    assert.deepEqual(byName["agentyard-prod-agents/agents"]?.maxReplicas, 20);
+    assert.deepEqual(byName["agentyard-prod-agents/agents"]?.request, { vcpu: 0.5, memoryGiB: 1 });
+    assert.deepEqual(byName["agentyard-prod-sandbox/sandbox"]?.request, { vcpu: 1, memoryGiB: 2 });
+    const all = report.lanes.find((l) => l.workloads.length === 2);
+    assert.ok(all);
+    assert.deepEqual(all.demand, { vcpu: 30, memoryGiB: 60 });
+    // Karpenter's general pool (48 vCPU, 192 GiB) and 4 x m6i.large, each at 90 % allocatable.
+    assert.equal(Math.round(all.usable.vcpu * 10) / 10, 50.4);
+    assert.equal(all.fits, true);
+    assert.deepEqual(report.warnings, []);
+  });
+
+  it("warns with the numbers when prod's pools cannot hold its maximum (the fixed node groups before Karpenter could not)", async () => {
+    // Without Karpenter's room (a 2-vCPU limit), only the managed group is left: as before this change, when 12
+    // m6i.large nodes (24 vCPU) were all there was for 30 vCPU of requests.
+    const graph = await planStack("prod", { override: { ...AGENT, "agentyard:cluster": { ...PROD_ACCESS, karpenterMaxVcpu: 2, karpenterMaxMemoryGb: 8 } } });
+    const report = checkCapacity(graph.resources, QUOTA);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0], /request 30 vCPU and 60 GiB, but general \+ cluster-general-nodes provide 9 vCPU and 36 GiB usable: the stack cannot reach its own maximum/);
+  });
+
+  it("puts gVisor sandboxes only on the tainted pools and still checks the whole", async () => {
+    const graph = await planStack("prod", { override: { ...AGENT, "agentyard:sandbox": { gvisor: true } } });
+    const report = checkCapacity(graph.resources, QUOTA);
+    const sandbox = report.workloads.find((w) => w.name.endsWith("/sandbox"));
+    assert.deepEqual(sandbox?.pools, ["sandbox-gvisor", "cluster-sandbox-nodes"]);
+    const agents = report.workloads.find((w) => w.name.endsWith("/agents"));
+    assert.deepEqual(agents?.pools, ["general", "cluster-general-nodes"]);
+    assert.equal(report.lanes.length, 3);
+    assert.deepEqual(report.warnings, []);
+  });
+
+  it("holds prod-ecs's maximum against the Fargate vCPU quota: AWS's default 6 is too few for 20 sandboxes", async () => {
+    const graph = await planStack("prod-ecs");
+    const report = checkCapacity(graph.resources, QUOTA);
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0], /sandbox request 20\.25 vCPU .* fargate-on-demand provide 6 vCPU usable.*Fargate vCPU quota 6/);
+    assert.deepEqual(checkCapacity(graph.resources, { fargateVcpuQuota: 40 }).warnings, []);
+  });
+
+  it("prints the check in the plan and the warning on stderr, exit 0, the JSON untouched", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", "prod-ecs", "--json"], { cwd: REPO_ROOT, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /warning: capacity: at maximum scale/);
+    assert.deepEqual(Object.keys(JSON.parse(run.stdout)).sort(), ["resources", "stack"]);
+  });
+});
