@@ -32,6 +32,7 @@ export const AWS_NAME_LIMITS = {
   snsTopic: 256,
   ampWorkspaceAlias: 100,
   sqsQueue: 80,
+  dbProxy: 63,
   eventRule: 64,
 } as const;
 

@@ -50,6 +50,8 @@ const dev: EnvironmentSettings = {
     readReplicas: 0,
     maxConnections: 100,
     slowQueryMs: 1000,
+    // Two agent replicas connect directly; RDS Proxy costs at least 2 vCPU-hours an hour (aws-proxy.ts).
+    proxy: false,
   },
   cache: {
     // Valkey: Redis-compatible, and ElastiCache prices its nodes 20 % below Redis OSS.
@@ -106,6 +108,8 @@ const staging: EnvironmentSettings = {
     monitoringIntervalSeconds: 60,
     // 6 agent replicas x a pool of 20 = 120 connections, plus the reserved ones (infra/config/pool-checks.ts).
     maxConnections: 200,
+    // Pooled and failover-aware connections through RDS Proxy, as in prod.
+    proxy: true,
   },
   cache: { ...dev.cache, engine: "redis", engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 1, multiAz: true, snapshotRetentionDays: 1 },
   agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024, databasePoolSize: 20 },

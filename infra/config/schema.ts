@@ -115,6 +115,8 @@ export const databaseSection = z.strictObject({
   maxConnections: integer(20, 5000),
   /** `log_min_duration_statement`: statements slower than this are logged; -1 turns it off. */
   slowQueryMs: integer(-1, 600000),
+  /** eks/ecs: RDS Proxy in front of PostgreSQL (TLS and IAM auth required); services' DATABASE_URL goes through it. */
+  proxy: flag(),
 });
 
 export const cacheSection = z.strictObject({
