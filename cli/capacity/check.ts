@@ -9,6 +9,8 @@ export interface Amount {
 
 export interface WorkloadDemand {
   readonly name: string;
+  /** Replicas at minimum scale (the autoscaler's minimum, or the fixed count). */
+  readonly minReplicas: number;
   readonly maxReplicas: number;
   /** Per replica. */
   readonly request: Amount;
@@ -19,7 +21,7 @@ export interface WorkloadDemand {
 export interface PoolSupply {
   readonly name: string;
   readonly kind: "karpenter" | "managed" | "fargate-on-demand" | "fargate-spot";
-  /** Capacity at its maximum (Karpenter limits, max nodes x instance, or the Fargate quota). */
+  /** Capacity at its maximum (Karpenter limits, desired nodes x instance, or the Fargate quota). */
   readonly capacity: Amount;
   /** What pods may request of it (allocatable share of node capacity; a Fargate quota counts in full). */
   readonly usable: Amount;
@@ -99,8 +101,10 @@ function kubernetesPools(resources: readonly PlannedResource[], uncounted: strin
       uncounted.push(`node group ${r.name}: instance type ${type} has no known shape`);
       continue;
     }
-    const max = Number(obj(r.inputs.scalingConfig).maxSize);
-    const capacity = { vcpu: shape.vcpu * max, memoryGiB: shape.memoryGiB * max };
+    // The desired size, not the maximum: nothing here scales a managed node group (Karpenter launches its own
+    // nodes and does not resize node groups; no Cluster Autoscaler runs).
+    const count = Number(obj(r.inputs.scalingConfig).desiredSize);
+    const capacity = { vcpu: shape.vcpu * count, memoryGiB: shape.memoryGiB * count };
     pools.push({
       name: r.name,
       kind: "managed",
@@ -123,6 +127,7 @@ function kubernetesWorkloads(resources: readonly PlannedResource[], pools: reado
       const spec = obj(r.inputs.spec);
       const hpa = hpas.find((h) => obj(h.inputs.metadata).namespace === meta.namespace && obj(obj(h.inputs.spec).scaleTargetRef).name === meta.name);
       const maxReplicas = Number(hpa ? obj(hpa.inputs.spec).maxReplicas : (spec.replicas ?? 1));
+      const minReplicas = Number(hpa ? (obj(hpa.inputs.spec).minReplicas ?? 1) : (spec.replicas ?? 1));
       const pod = obj(obj(spec.template).spec);
       const containers = (pod.containers as Obj[] | undefined) ?? [];
       const request = containers.reduce<Amount>((sum, c) => {
@@ -137,7 +142,7 @@ function kubernetesWorkloads(resources: readonly PlannedResource[], pools: reado
       const tolerations = [...((runtime.tolerations as Toleration[] | undefined) ?? []), ...((pod.tolerations as Toleration[] | undefined) ?? [])];
       const tolerated = (t: { key: string; value?: string }) => tolerations.some((x) => x.operator === "Exists" ? x.key === undefined || x.key === t.key : x.key === t.key && x.value === t.value);
       const fits = (p: Pool) => Object.entries(selector).every(([k, v]) => p.labels[k] === v) && p.taints.every(tolerated);
-      return { name: `${String(meta.namespace ?? "default")}/${String(meta.name)}`, maxReplicas, request, pools: pools.filter(fits).map((p) => p.name) };
+      return { name: `${String(meta.namespace ?? "default")}/${String(meta.name)}`, minReplicas, maxReplicas, request, pools: pools.filter(fits).map((p) => p.name) };
     });
 }
 
@@ -149,6 +154,7 @@ function fargate(resources: readonly PlannedResource[], quota: number): { worklo
     const name = String(s.inputs.name);
     const target = targets.find((t) => String(t.inputs.resourceId).endsWith(`/${name}`));
     const maxReplicas = Number(target ? target.inputs.maxCapacity : (s.inputs.desiredCount ?? 1));
+    const minReplicas = Number(s.inputs.desiredCount ?? 1);
     const ref = String(s.inputs.taskDefinition ?? "");
     const task = tasks.find((t) => t.outputs?.arn === ref || ref.includes(`task-definition/${String(t.inputs.family)}:`));
     if (!task) continue;
@@ -159,7 +165,7 @@ function fargate(resources: readonly PlannedResource[], quota: number): { worklo
       const share = strategies.filter((x) => x.capacityProvider === provider).reduce((n, x) => n + x.weight, 0) / total;
       if (share === 0) continue;
       const pool = provider === "FARGATE" ? "fargate-on-demand" : "fargate-spot";
-      workloads.push({ name: strategies.length > 1 ? `${name} (${pool})` : name, maxReplicas: Math.ceil(maxReplicas * share), request, pools: [pool] });
+      workloads.push({ name: strategies.length > 1 ? `${name} (${pool})` : name, minReplicas: Math.ceil(minReplicas * share), maxReplicas: Math.ceil(maxReplicas * share), request, pools: [pool] });
     }
   }
   // Fargate's quotas count vCPU only; memory follows the task sizes Fargate accepts, so it is not a limit here.
@@ -170,7 +176,7 @@ function fargate(resources: readonly PlannedResource[], quota: number): { worklo
 /**
  * The stack's capacity at maximum scale: every workload's maximum replicas times its requests,
  * grouped by the pools it may run on, against what those pools can provide (Karpenter's limits,
- * managed node groups at their maximum size, or the Fargate vCPU quota). A lane that does not fit
+ * managed node groups at their desired size, or the Fargate vCPU quota). A lane that does not fit
  * is a warning with the numbers: the stack cannot reach its own maximum.
  */
 export function checkCapacity(resources: readonly PlannedResource[], options: CapacityOptions): CapacityReport {
