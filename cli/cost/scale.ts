@@ -55,7 +55,7 @@ export function karpenterNodeFigures(resources: readonly PlannedResource[], p: R
     for (const scale of ["min", "max"] as const) {
       const demand = demandOf(workloads, scale);
       const need = { vcpu: Math.max(0, demand.vcpu - held.vcpu), memoryGiB: Math.max(0, demand.memoryGiB - held.memoryGiB) };
-      let nodes = Math.ceil(Math.max(need.vcpu / (shape.vcpu * ALLOCATABLE_SHARE), need.memoryGiB / (shape.memoryGiB * ALLOCATABLE_SHARE)) - 1e-9);
+      let nodes = Math.max(0, Math.ceil(Math.max(need.vcpu / (shape.vcpu * ALLOCATABLE_SHARE), need.memoryGiB / (shape.memoryGiB * ALLOCATABLE_SHARE)) - 1e-9));
       // Karpenter never launches beyond the pool's limits.
       if (limit) nodes = Math.min(nodes, Math.floor(Math.min(limit.vcpu / shape.vcpu, limit.memoryGiB / shape.memoryGiB)));
       const what = `${scale === "min" ? "minimum" : "maximum"} scale: ${round(demand.vcpu)} vCPU / ${round(demand.memoryGiB)} GiB requested, ${round(held.vcpu)} vCPU / ${round(held.memoryGiB)} GiB on managed nodes`;
