@@ -127,4 +127,10 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:kms/alias:Alias",
   "aws:lambda/invocation:Invocation",
+  // Karpenter's discovery tags are tags themselves; queue policies, event targets and RDS Proxy targets take none.
+  "aws:ec2/tag:Tag",
+  "aws:sqs/queuePolicy:QueuePolicy",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
+  "aws:rds/proxyTarget:ProxyTarget",
 ]);

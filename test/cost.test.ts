@@ -91,7 +91,7 @@ describe("the estimate of the shipped stacks", () => {
     const bigger = await estimateOf("prod", { "agentyard:database": { instanceClass: "db.r6g.xlarge" } });
     // The instance twice (Multi-AZ), and RDS Proxy on 2 more vCPUs (db.r6g.xlarge has 4).
     near(bigger.totalMonthlyUsd - base.totalMonthlyUsd, (0.449 - 0.225) * 730 * 2 + 2 * 0.015 * 730);
-    const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 5, endpointAccess: { privateCidrs: ["10.40.0.0/19"] } } });
+    const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 4, endpointAccess: { privateCidrs: ["10.40.0.0/19"] } } });
     near(moreNodes.totalMonthlyUsd - base.totalMonthlyUsd, 0.096 * 730);
   });
 
