@@ -70,16 +70,22 @@ describe("RDS Proxy in front of PostgreSQL (prod preset)", () => {
     assert.deepEqual([intoProxy.inputs.securityGroupId, intoProxy.inputs.referencedSecurityGroupId, intoProxy.inputs.fromPort], [proxySg.outputs?.id, "sg-agents", 5432]);
   });
 
-  it("sends DATABASE_URL through the proxy with no password (IAM token), keeps the direct URL as a secret for migrations, and grants rds-db:connect", async () => {
+  it("sends DATABASE_URL through the proxy with no password (IAM token), keeps the direct URL for migrations, both as secrets, and grants rds-db:connect", async () => {
     const env = tier.connection.env;
     const proxy = graph.get(T.proxy, "data-proxy");
-    const url = await resolve<string>(env.DATABASE_URL);
-    assert.equal(url, `postgresql://agentyard_app@${String(proxy.outputs?.endpoint)}:5432/agentyard?sslmode=require`);
-    assert.equal(await resolve<string>(env.DATABASE_AUTH), "iam");
-    assert.equal(await resolve<string>(env.DATABASE_HOST), proxy.outputs?.endpoint);
-    assert.ok(!("DATABASE_URL" in tier.connection.secrets));
+    const urlSecret = graph.get(T.secret, "data-proxy-url-secret");
+    const value = graph.get("aws:secretsmanager/secretVersion:SecretVersion", "data-proxy-url-secret-value");
+    assert.equal(value.inputs.secretId, urlSecret.outputs?.id);
+    const through = tier.connection.secrets.DATABASE_URL;
+    assert.ok(through.source === "secretsmanager" && through.jsonKey === "url");
+    assert.equal(await resolve<string>(through.secretArn), urlSecret.outputs?.arn);
     const direct = tier.connection.secrets.DATABASE_DIRECT_URL;
     assert.ok(direct.source === "secretsmanager" && direct.jsonKey === "url");
+    assert.equal(await resolve<string>(direct.secretArn), graph.get(T.secret, "data-db-app-secret").outputs?.arn);
+    assert.equal(await resolve<string>(env.DATABASE_AUTH), "iam");
+    assert.equal(await resolve<string>(env.DATABASE_HOST), proxy.outputs?.endpoint);
+    assert.ok(!Object.keys(env).some((k) => /PASSWORD|URL/.test(k)), "no credentials or URLs in plain env");
+    assert.equal(tier.secretArns.length, 3, "services may read the proxy URL's secret too");
     const [statement] = tier.clientIamStatements;
     assert.deepEqual(statement.Action, ["rds-db:connect"]);
     assert.match(await resolve<string>(statement.Resource[0]), /^arn:aws:rds-db:us-east-1:\d{12}:dbuser:prx-[0-9a-f]{17}\/agentyard_app$/);

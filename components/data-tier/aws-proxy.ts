@@ -3,6 +3,7 @@ import type * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import type * as kms from "@pulumi/aws/kms";
 import * as rds from "@pulumi/aws/rds";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as vpc from "@pulumi/aws/vpc";
 import { PROXY_MAX_CONNECTIONS_PERCENT } from "../../infra/config/pool-checks";
 import { physicalName, stackRegion, standardTags } from "../../infra/naming";
@@ -14,6 +15,12 @@ export interface AwsProxy {
   readonly proxy: rds.Proxy;
   readonly endpoint: pulumi.Output<string>;
   readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * A secret holding `url`, the DATABASE_URL through the proxy. It carries no password (an IAM token
+   * is the password), but services take every *_URL of the database as a secret reference
+   * (the policy refuses DATABASE_URL in plain environment), so it is one.
+   */
+  readonly urlSecret: secretsmanager.Secret;
   /** What a client's role needs to connect through the proxy as the application user with an IAM token. */
   readonly connectStatement: { Effect: "Allow"; Action: string[]; Resource: pulumi.Output<string>[] };
 }
@@ -106,5 +113,15 @@ export function createAwsProxy(parent: pulumi.Resource, name: string, cfg: Norma
     const [, partition, , region, account] = arn.split(":");
     return `arn:${partition}:rds-db:${region}:${account}:dbuser:${arn.split(":").at(-1)}/${cfg.appUser}`;
   });
-  return { proxy, endpoint: proxy.endpoint, securityGroup, connectStatement: { Effect: "Allow", Action: ["rds-db:connect"], Resource: [dbUserArn] } };
+  const urlSecret = new secretsmanager.Secret(
+    `${name}-proxy-url-secret`,
+    { name: physicalName("secret", ["db-proxy-url"]), description: `DATABASE_URL of ${cfg.appUser} through RDS Proxy (IAM token as password)`, kmsKeyId: key.arn, recoveryWindowInDays: cfg.deletionProtection ? 30 : 0, tags },
+    child,
+  );
+  new secretsmanager.SecretVersion(
+    `${name}-proxy-url-secret-value`,
+    { secretId: urlSecret.id, secretString: pulumi.secret(pulumi.interpolate`{"url":"postgresql://${cfg.appUser}@${proxy.endpoint}:${POSTGRES_PORT}/${cfg.databaseName}?sslmode=require"}`) },
+    child,
+  );
+  return { proxy, endpoint: proxy.endpoint, securityGroup, urlSecret, connectStatement: { Effect: "Allow", Action: ["rds-db:connect"], Resource: [dbUserArn] } };
 }

@@ -126,20 +126,14 @@ export class DataTier extends pulumi.ComponentResource {
         },
       };
       if (made.proxy) {
-        // Through RDS Proxy: DATABASE_URL has no password (an IAM token is the password, DATABASE_AUTH=iam) and is
-        // plain env; the direct URL stays for migrations, which need session features a proxy would pin.
-        const { DATABASE_URL, ...secrets } = this.connection.secrets;
-        const proxyEndpoint = made.proxy.endpoint;
+        // Through RDS Proxy: DATABASE_URL has no password (an IAM token is the password, DATABASE_AUTH=iam); the
+        // direct URL stays for migrations, which need session features a proxy would pin.
+        const direct = this.connection.secrets.DATABASE_URL;
         this.connection = {
-          env: {
-            ...this.connection.env,
-            DATABASE_HOST: proxyEndpoint,
-            DATABASE_DIRECT_HOST: this.databaseHost,
-            DATABASE_AUTH: pulumi.output("iam"),
-            DATABASE_URL: pulumi.interpolate`postgresql://${cfg.appUser}@${proxyEndpoint}:${POSTGRES_PORT}/${cfg.databaseName}?sslmode=require`,
-          },
-          secrets: { ...secrets, DATABASE_DIRECT_URL: DATABASE_URL },
+          env: { ...this.connection.env, DATABASE_HOST: made.proxy.endpoint, DATABASE_DIRECT_HOST: this.databaseHost, DATABASE_AUTH: pulumi.output("iam") },
+          secrets: { ...this.connection.secrets, DATABASE_URL: ref(made.proxy.urlSecret.arn, "url"), DATABASE_DIRECT_URL: direct },
         };
+        this.secretArns = [...this.secretArns, made.proxy.urlSecret.arn];
         this.proxySecurityGroup = made.proxy.securityGroup;
         this.clientIamStatements = [made.proxy.connectStatement];
       }
