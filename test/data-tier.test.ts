@@ -127,7 +127,8 @@ describe("DataTier on the prod stack (eks)", () => {
 
   it("keeps the AUTH token and DATABASE_URL only as secret values in Secrets Manager, encrypted with the tier's key", () => {
     const secrets = graph.ofType(T.secret);
-    assert.deepEqual(secrets.map((s) => s.inputs.name).sort(), ["agentyard-prod-cache", "agentyard-prod-db-app"]);
+    // The app user's credentials, the cache's, and the DATABASE_URL through RDS Proxy (test/data-tier-proxy.test.ts).
+    assert.deepEqual(secrets.map((s) => s.inputs.name).sort(), ["agentyard-prod-cache", "agentyard-prod-db-app", "agentyard-prod-db-proxy-url"]);
     for (const s of secrets) assert.match(String(s.inputs.kmsKeyId), /^arn:aws:kms:/);
     for (const v of graph.ofType(T.secretVersion)) assert.equal(v.inputs.secretString, "[secret]");
   });

@@ -74,7 +74,7 @@ describe("the prod-ecs stack, with an agent image", () => {
     const policy = JSON.parse(String(graph.get("aws:iam/rolePolicy:RolePolicy", "agents-execution-secrets").inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
     const [read, decrypt] = policy.Statement;
     assert.deepEqual(read.Action, ["secretsmanager:GetSecretValue"]);
-    assert.equal(read.Resource.length, 3, "the app secret, the cache secret and the sandbox token");
+    assert.equal(read.Resource.length, 4, "the app secret, the RDS Proxy URL's secret, the cache secret and the sandbox token");
     assert.deepEqual(decrypt.Action, ["kms:Decrypt"]);
   });
 
