@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { checkCapacity, cpuCores, memoryGiB } from "../cli/capacity/check";
+import { estimateCost } from "../cli/cost/estimate";
+import { PRESETS } from "../infra/config/presets";
 import { REPO_ROOT } from "../cli/plan/stack-file";
 import { planStack } from "./harness";
 
@@ -67,5 +69,26 @@ describe("the capacity check at maximum scale", () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /warning: capacity: at maximum scale/);
     assert.deepEqual(Object.keys(JSON.parse(run.stdout)).sort(), ["resources", "stack"]);
+  });
+
+  it("prices Karpenter's nodes at minimum and at maximum scale, and the stack at both", async () => {
+    const graph = await planStack("prod", { override: AGENT });
+    const e = estimateCost(graph.resources, "us-east-1", PRESETS.prod.cost);
+    const atMin = e.lines.find((l) => l.type === "kubernetes:karpenter.sh/v1:NodePool");
+    // Minimum: 3 agents x 0.5 + 3 sandboxes x 1 = 4.5 vCPU, held by the 3 managed m6i.large (5.4 allocatable).
+    assert.equal(atMin?.monthlyUsd, 0);
+    const atMax = e.maximum.lines.find((l) => l.type === "kubernetes:karpenter.sh/v1:NodePool");
+    // Maximum: 30 vCPU less 5.4 held = 24.6 vCPU in m6i.large at 1.8 allocatable vCPU each = 14 nodes.
+    assert.match(String(atMax?.basis), /^14 x m6i\.large x 730 h/);
+    assert.equal(atMax?.monthlyUsd, Math.round(14 * 0.096 * 730 * 100) / 100);
+    assert.equal(e.maximum.totalMonthlyUsd, Math.round((e.totalMonthlyUsd + 14 * 0.096 * 730) * 100) / 100);
+  });
+
+  it("prices ECS services at their autoscaling maximum in the maximum-scale estimate", async () => {
+    const graph = await planStack("prod-ecs");
+    const e = estimateCost(graph.resources, "us-east-1", PRESETS.prod.cost);
+    const min = e.lines.find((l) => l.name === "sandbox-service")?.monthlyUsd ?? NaN;
+    const max = e.maximum.lines.find((l) => l.name === "sandbox-service")?.monthlyUsd ?? NaN;
+    assert.ok(Math.abs(max - (min * 20) / 3) < 0.02, `${max} is 20/3 of ${min}`);
   });
 });
