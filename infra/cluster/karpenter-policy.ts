@@ -76,8 +76,8 @@ export function substitute(template: string, values: Readonly<Record<string, str
 }
 
 /** Upstream's controller policy documents, variables filled, minified (IAM counts whitespace against its size limit). */
-export function karpenterControllerPolicies(v: KarpenterPolicyVariables): Record<string, pulumi.Output<string>> {
-  const templates = controllerPolicyTemplates();
+export function karpenterControllerPolicies(v: KarpenterPolicyVariables, resources = karpenterTemplate()): Record<string, pulumi.Output<string>> {
+  const templates = controllerPolicyTemplates(resources);
   return Object.fromEntries(
     Object.entries(templates).map(([id, template]) => [
       id,

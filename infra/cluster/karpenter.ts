@@ -125,7 +125,7 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
     accountId: identity.accountId,
     interruptionQueueArn: queue.arn,
     nodeRoleArn: nodeRole.role.arn,
-  });
+  }, template);
   const attachments = Object.entries(policies).map(([id, document]) => {
     const slug = kebab(id.replace(/Policy$/, ""));
     const policy = new iam.Policy(`${name}-${slug}-policy`, { name: physicalName("iamPolicy", ["karpenter", slug]), description: `Karpenter controller: ${id} (upstream ${KARPENTER_SOURCE.tag})`, policy: document, tags }, child);
