@@ -1,5 +1,6 @@
 // `npm run plan:diff -- <base dir> <head dir>`: compares the `<stack>.json` plans (from
-// `npm run plan -- <stack> --json --cost`) of two commits and prints the pull-request comment.
+// `agentyard plan <stack> --json --cost`) of two commits and prints the pull-request comment,
+// each stack's changes drawn by the same renderer as `plan --diff`.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { type PlanDocument, diffPlan, renderDiffMarkdown } from "./plan/diff";
@@ -20,4 +21,5 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exit(main(process.argv.slice(2)));
+// exitCode, not exit(): the comment is written in full before the process ends.
+process.exitCode = main(process.argv.slice(2));

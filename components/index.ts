@@ -1,9 +1,11 @@
 // The `agentyard` package: what `import { ... } from "agentyard"` gives another stack.
+import type { DashboardModel } from "../infra/monitoring/dashboard-model";
+import { DASHBOARDS as GRAFANA_DASHBOARDS } from "../infra/monitoring/dashboards";
+
 export { LoadBalancer, type LoadBalancerArgs, type RouteArgs, type AttachedRoute } from "./load-balancer";
 export { DataTier, type DataTierArgs, type ConnectionSettings, type SecretReference, ecsValueFrom } from "./data-tier";
 export { MonitoringStack, type MonitoringStackArgs, SCRAPE_LABEL } from "./monitoring-stack";
 export { ALERT_GROUPS, renderRulesYaml, type AlertRule, type RuleGroup } from "../infra/monitoring/rules";
-export { DASHBOARDS } from "../infra/monitoring/dashboards";
 export { Network, type NetworkArgs, type NatMode, normalizeNetworkArgs } from "../infra/network/network";
 export { EcsCluster, type EcsClusterArgs } from "../infra/cluster/ecs";
 export { EksCluster, type EksClusterArgs } from "../infra/cluster/eks";
@@ -18,3 +20,7 @@ export { readStackConfig } from "../infra/config/read";
 export { ConfigError, type ConfigProblem } from "../infra/config/problems";
 export { type EnvironmentSettings, type Platform, type PresetName, PLATFORMS, PRESET_NAMES } from "../infra/config/schema";
 export { PRESETS } from "../infra/config/presets";
+export type { DashboardModel };
+
+/** The Grafana dashboards MonitoringStack provisions, by uid. */
+export const DASHBOARDS: Readonly<Record<string, DashboardModel>> = GRAFANA_DASHBOARDS;

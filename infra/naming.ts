@@ -34,6 +34,8 @@ export const AWS_NAME_LIMITS = {
   sqsQueue: 80,
   dbProxy: 63,
   eventRule: 64,
+  backupVault: 50,
+  backupPlan: 50,
 } as const;
 
 export type AwsNameKind = keyof typeof AWS_NAME_LIMITS;
@@ -133,4 +135,6 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:cloudwatch/eventTarget:EventTarget",
   "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
   "aws:rds/proxyTarget:ProxyTarget",
+  "aws:backup/selection:Selection",
+  "aws:sns/topicSubscription:TopicSubscription",
 ]);

@@ -1,6 +1,6 @@
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { REQUIRED_TAG_KEYS, UNTAGGABLE_TYPES } from "../infra/naming";
-import { MODERN_TLS_POLICIES, type Props, SECRET_NAME, WORKLOAD_TYPES, WORLD, list, obj, podSpec } from "./rules";
+import { MODERN_TLS_POLICIES, type Props, SECCOMP_ROOT, SECRET_NAME, WORKLOAD_TYPES, WORLD, list, obj, podSpec } from "./rules";
 
 /*
  * agentyard's security promises as policies. A plain array: the PolicyPack is built in index.ts
@@ -132,30 +132,72 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     }
   }),
 
-  resourcePolicy("kubernetes-workloads-hardened", "Every workload has probes, requests and limits, runs non-root with a read-only root, drops ALL capabilities, uses seccomp RuntimeDefault, and mounts no hostPath or Docker socket.", (type, props, report) => {
-    if (!WORKLOAD_TYPES.has(type)) return;
-    const pod = podSpec(type, props);
-    const podSecurity = obj(pod.securityContext);
-    const batch = type.startsWith("kubernetes:batch/");
-    for (const volume of list(pod.volumes).map(obj)) {
-      if (volume.hostPath !== undefined) report(`volume ${String(volume.name)} mounts a hostPath`);
-    }
-    if (/docker\.sock|containerd\.sock/.test(JSON.stringify(pod))) report("mounts a container runtime socket");
-    for (const container of [...list(pod.initContainers), ...list(pod.containers)].map(obj)) {
-      const name = String(container.name);
-      const security = obj(container.securityContext);
-      if (!batch && (!container.readinessProbe || !container.livenessProbe)) report(`${name}: missing readiness or liveness probe`);
-      const resources = obj(container.resources);
-      if (!obj(resources.limits).memory || !obj(resources.requests).cpu) report(`${name}: missing CPU request or memory limit`);
-      if (security.runAsNonRoot !== true && podSecurity.runAsNonRoot !== true) report(`${name}: may run as root`);
-      if (security.readOnlyRootFilesystem !== true) report(`${name}: root filesystem is writable`);
-      if (!list(obj(security.capabilities).drop).includes("ALL")) report(`${name}: capabilities not dropped`);
-      if (security.allowPrivilegeEscalation !== false) report(`${name}: privilege escalation allowed`);
-      if (security.privileged === true) report(`${name}: privileged`);
-      const seccomp = obj(security.seccompProfile).type ?? obj(podSecurity.seccompProfile).type;
-      if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") report(`${name}: no seccomp profile`);
-    }
-  }),
+  resourcePolicy(
+    "kubernetes-workloads-hardened",
+    "Every workload runs non-root with a read-only root, drops ALL capabilities, uses seccomp RuntimeDefault or a Localhost profile, has requests and limits, probes on every container that serves a port, and mounts no Docker socket nor hostPath, except a seccomp-profile installer's init container writing under kubelet's seccomp root.",
+    (type, props, report) => {
+      if (!WORKLOAD_TYPES.has(type)) return;
+      const pod = podSpec(type, props);
+      const podSecurity = obj(pod.securityContext);
+      const batch = type.startsWith("kubernetes:batch/");
+      const hostPaths = list(pod.volumes).map(obj).filter((v) => v.hostPath !== undefined);
+      for (const volume of hostPaths) {
+        if (!String(obj(volume.hostPath).path).startsWith(SECCOMP_ROOT)) report(`volume ${String(volume.name)} mounts a hostPath outside ${SECCOMP_ROOT}`);
+      }
+      // Only a pod whose every hostPath is under kubelet's seccomp root installs profiles, and only its init containers may be root.
+      const installer = hostPaths.length > 0 && hostPaths.every((v) => String(obj(v.hostPath).path).startsWith(SECCOMP_ROOT));
+      if (/docker\.sock|containerd\.sock/.test(JSON.stringify(pod))) report("mounts a container runtime socket");
+      const init = list(pod.initContainers).map(obj);
+      const containers = list(pod.containers).map(obj);
+      if (!batch && !containers.some((c) => c.readinessProbe && c.livenessProbe)) report("no container has readiness and liveness probes");
+      for (const container of [...init, ...containers]) {
+        const name = String(container.name);
+        const security = obj(container.securityContext);
+        if (!batch && list(container.ports).length > 0 && (!container.readinessProbe || !container.livenessProbe)) report(`${name}: serves a port without readiness or liveness probe`);
+        const resources = obj(container.resources);
+        if (!obj(resources.limits).memory || !obj(resources.requests).cpu) report(`${name}: missing CPU request or memory limit`);
+        const rootAllowed = installer && init.includes(container);
+        const uid = security.runAsUser ?? podSecurity.runAsUser;
+        if (!rootAllowed && ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) !== true || uid === 0)) report(`${name}: may run as root`);
+        if (security.readOnlyRootFilesystem !== true) report(`${name}: root filesystem is writable`);
+        if (!list(obj(security.capabilities).drop).includes("ALL")) report(`${name}: capabilities not dropped`);
+        if (list(obj(security.capabilities).add).length > 0) report(`${name}: adds capabilities`);
+        if (security.allowPrivilegeEscalation !== false) report(`${name}: privilege escalation allowed`);
+        if (security.privileged === true) report(`${name}: privileged`);
+        const seccomp = obj(security.seccompProfile).type !== undefined ? obj(security.seccompProfile) : obj(podSecurity.seccompProfile);
+        if (seccomp.type !== "RuntimeDefault" && seccomp.type !== "Localhost") report(`${name}: no seccomp profile`);
+        if (seccomp.type === "Localhost" && typeof seccomp.localhostProfile !== "string") report(`${name}: seccomp Localhost without localhostProfile`);
+      }
+    },
+  ),
+
+  resourcePolicy(
+    "sandbox-executor-isolated",
+    "A sandbox pod runs code in an `executor` container apart from the `api` that holds the token: another non-root user, no Secret (volume or env), no service-account token, no shared process namespace, no host namespaces, size-limited scratch.",
+    (type, props, report) => {
+      if (!WORKLOAD_TYPES.has(type) || obj(obj(props.metadata).labels)["app.kubernetes.io/component"] !== "sandbox") return;
+      const pod = podSpec(type, props);
+      const podSecurity = obj(pod.securityContext);
+      const containers = list(pod.containers).map(obj);
+      const api = containers.find((c) => c.name === "api");
+      const executor = containers.find((c) => c.name === "executor");
+      if (!api || !executor) {
+        report("no separate `api` and `executor` containers: executions would share the token holder's user and processes");
+        return;
+      }
+      const uid = (c: Props) => obj(c.securityContext).runAsUser ?? podSecurity.runAsUser;
+      if (uid(executor) === undefined || uid(executor) === uid(api)) report(`executor runs as the api's user (${String(uid(api))})`);
+      if (pod.automountServiceAccountToken !== false) report("the service-account token is mounted");
+      for (const flag of ["shareProcessNamespace", "hostPID", "hostIPC", "hostNetwork"]) if (pod[flag] === true) report(`${flag} is on`);
+      const volumes = new Map(list(pod.volumes).map(obj).map((v) => [String(v.name), v]));
+      for (const mount of list(executor.volumeMounts).map(obj)) {
+        const volume = obj(volumes.get(String(mount.name)));
+        if (volume.secret !== undefined || volume.projected !== undefined) report(`executor mounts ${String(mount.name)}, a Secret or projected volume`);
+        if (volume.emptyDir !== undefined && !obj(volume.emptyDir).sizeLimit) report(`executor's ${String(mount.name)} has no sizeLimit`);
+      }
+      if (list(executor.envFrom).some((e) => obj(e).secretRef !== undefined) || list(executor.env).some((e) => obj(obj(e).valueFrom).secretKeyRef !== undefined)) report("executor takes env from a Secret");
+    },
+  ),
 
   {
     name: "sandbox-namespace-default-deny",
@@ -193,6 +235,46 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
       for (const env of list(c.environment).map(obj)) if (SECRET_NAME.test(String(env.name))) report(`${name}: ${String(env.name)} is plain environment; use secrets`);
     }
   }),
+
+  resourcePolicy(
+    "sandbox-task-isolated",
+    "A sandbox task has no IAM role (no credentials endpoint), shares no PID namespace, and runs code in an `executor` container apart from the `api`: another user, no secrets, both essential.",
+    (type, props, report) => {
+      if (type !== "aws:ecs/taskDefinition:TaskDefinition" || tagsOf(props).component !== "sandbox") return;
+      if (props.taskRoleArn !== undefined && props.taskRoleArn !== "") report("has a task role: every container, the executor's included, gets its credentials URI");
+      if (props.pidMode === "task") report("pidMode task: executions would see the api's processes");
+      let containers: Props[];
+      try {
+        containers = list(JSON.parse(String(props.containerDefinitions))).map(obj);
+      } catch {
+        return; // ecs-tasks-hardened reports it
+      }
+      const api = containers.find((c) => c.name === "api");
+      const executor = containers.find((c) => c.name === "executor");
+      if (!api || !executor) {
+        report("no separate `api` and `executor` containers");
+        return;
+      }
+      const uid = (c: Props) => String(c.user ?? "").split(":")[0];
+      if (uid(executor) === uid(api)) report(`executor runs as the api's user (${uid(api)})`);
+      if (list(executor.secrets).length > 0) report("executor is given secrets");
+      if (api.essential !== true || executor.essential !== true) report("api and executor must both be essential");
+    },
+  ),
+
+  {
+    name: "sandbox-egress-through-endpoints",
+    description: "Where the VPC has interface endpoints, the sandbox's security groups send HTTPS only to them and the S3 prefix list, never to the internet.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+      if (!args.resources.some((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.props.vpcEndpointType === "Interface")) return;
+      const sandboxGroups = new Set(args.resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && tagsOf(r.props).component === "sandbox").map((r) => r.props.id));
+      for (const rule of args.resources.filter((r) => r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule" && sandboxGroups.has(r.props.securityGroupId))) {
+        const https = rule.props.ipProtocol === "tcp" && Number(rule.props.fromPort) <= 443 && Number(rule.props.toPort) >= 443;
+        if (https && WORLD.has(String(rule.props.cidrIpv4 ?? rule.props.cidrIpv6))) report(`${rule.name}: HTTPS to ${String(rule.props.cidrIpv4 ?? rule.props.cidrIpv6)} although the VPC has endpoints`, rule.urn);
+      }
+    },
+  },
 
   resourcePolicy("log-groups-have-retention", "Every CloudWatch log group has a retention period.", (type, props, report) => {
     if (type === "aws:cloudwatch/logGroup:LogGroup" && !(Number(props.retentionInDays) > 0)) report("kept for ever: set retentionInDays");

@@ -41,3 +41,6 @@ export const MODERN_TLS_POLICIES = new Set([
 ]);
 
 export const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/i;
+
+/** kubelet's seccomp root (`<root-dir>/seccomp`): the one hostPath a profile installer may write. */
+export const SECCOMP_ROOT = "/var/lib/kubelet/seccomp/";

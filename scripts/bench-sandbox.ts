@@ -1,15 +1,21 @@
 /*
- * npm run bench:sandbox: latency and throughput of trivial executions through the HTTP API, with
- * the warm pool and without it, at concurrency 1 and 8, in one run. The interpreter is the one the
- * image ships (/usr/bin/python3), or SANDBOX_PYTHON.
+ * npm run bench:sandbox: trivial executions (print(1)) through the service, against a cold
+ * `python3 -I` spawn per execution, at concurrency 1 and 8, in one run. The service runs as in
+ * production, in processes of its own: the api (sandbox/src/main.ts) and the executor
+ * (sandbox/executor/executor.py, with its namespaces where this machine allows them); this
+ * process is only the client, so its own event loop measures nothing of theirs. The cold baseline
+ * is the same client spawning `/usr/bin/python3 -I -c "print(1)"` itself, without HTTP.
+ * The last line: `summary: c1_p50_ratio=<cold/new> c8_throughput_ratio=<new/cold>`.
  */
-import { startSandbox } from "../test/sandbox-harness";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { PYTHON, startExecutor } from "../test/sandbox-harness";
 
-const PYTHON = process.env.SANDBOX_PYTHON ?? "/usr/bin/python3";
 const REQUESTS: Record<number, number> = { 1: 150, 8: 400 };
+const CODE = "print(1)";
 
 interface Row {
-  pool: string;
+  design: string;
   concurrency: number;
   p50: number;
   p99: number;
@@ -20,46 +26,83 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function measure(warmPool: number, concurrency: number, uid: number): Promise<Row> {
-  const s = await startSandbox(uid, { SANDBOX_PYTHON: PYTHON, MAX_SANDBOXES: "8", SANDBOX_QUEUE_LIMIT: "1000", SANDBOX_WARM_POOL: String(warmPool) });
-  try {
-    await new Promise((r) => setTimeout(r, 300)); // let the pool fill, as in a service that has been up
-    for (let i = 0; i < 10; i++) await s.execute({ code: "pass" });
-    const total = REQUESTS[concurrency];
-    const latencies: number[] = [];
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) {
-          next++;
-          const t = performance.now();
-          const r = await s.execute({ code: "print(1)" });
-          if (r.stdout !== "1\n") throw new Error(`wrong answer: ${JSON.stringify(r)}`);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    return { pool: warmPool ? `warm (${warmPool})` : "none", concurrency, p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: total / seconds };
-  } finally {
-    await s.close();
-  }
+async function measure(design: string, concurrency: number, once: () => Promise<string>): Promise<Row> {
+  for (let i = 0; i < 10; i++) await once(); // warm up, as a service that has been up
+  const total = REQUESTS[concurrency];
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t = performance.now();
+        const out = await once();
+        if (out !== "1\n") throw new Error(`${design}: wrong answer ${JSON.stringify(out)}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { design, concurrency, p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: total / seconds };
+}
+
+function cold(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, ["-I", "-c", CODE], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" } });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve(out));
+  });
+}
+
+async function startApi(socket: string): Promise<{ url: string; stop: () => void }> {
+  const main = path.join(__dirname, "..", "sandbox", "src", "main.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", main], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: socket, MAX_SANDBOXES: "8", SANDBOX_QUEUE_LIMIT: "1000" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /"msg":"sandbox listening","port":(\d+)/.exec(seen);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", () => reject(new Error(`the api exited: ${seen}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+  return { url, stop: () => child.kill("SIGTERM") };
 }
 
 async function main(): Promise<void> {
+  // SANDBOX_ISOLATION=none measures the fallback (no namespaces) for comparison.
+  const executor = await startExecutor(61020, process.env.SANDBOX_ISOLATION ? { SANDBOX_ISOLATION: process.env.SANDBOX_ISOLATION } : {});
+  const api = await startApi(executor.socket);
+  const isolation = ((await (await fetch(`${api.url}/ready`)).json()) as { isolation: string }).isolation;
+  const service = async () => {
+    const res = await fetch(`${api.url}/v1/execute`, { method: "POST", body: JSON.stringify({ code: CODE }) });
+    return ((await res.json()) as { stdout: string }).stdout;
+  };
   const rows: Row[] = [];
-  let uid = 61020;
-  for (const concurrency of [1, 8]) for (const pool of [8, 0]) rows.push(await measure(pool, concurrency, uid++));
-  console.log(`sandbox runtime: trivial executions over HTTP, interpreter ${PYTHON} -I, ${process.version}`);
-  console.log("| pool | concurrency | p50 ms | p99 ms | executions/s |");
-  console.log("| --- | ---: | ---: | ---: | ---: |");
-  for (const r of rows) console.log(`| ${r.pool} | ${r.concurrency} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(0)} |`);
-  for (const concurrency of [1, 8]) {
-    const [warm, cold] = rows.filter((r) => r.concurrency === concurrency);
-    console.log(`concurrency ${concurrency}: the warm pool cuts p50 by ${(cold.p50 / warm.p50).toFixed(1)}x and raises throughput ${(warm.perSecond / cold.perSecond).toFixed(1)}x`);
+  try {
+    for (const concurrency of [1, 8]) {
+      rows.push(await measure("zygote (service over HTTP)", concurrency, service));
+      rows.push(await measure("cold python3 -I spawn", concurrency, cold));
+    }
+  } finally {
+    api.stop();
+    await executor.stop();
   }
+  console.log(`sandbox runtime: print(1), ${PYTHON} -I, ${process.version}, executor isolation: ${isolation}`);
+  console.log("| design | concurrency | p50 ms | p99 ms | executions/s |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const r of rows) console.log(`| ${r.design} | ${r.concurrency} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(0)} |`);
+  const [c1, c1cold, c8, c8cold] = rows;
+  console.log(`summary: c1_p50_ratio=${(c1cold.p50 / c1.p50).toFixed(2)} c8_throughput_ratio=${(c8.perSecond / c8cold.perSecond).toFixed(2)}`);
 }
 
 main().catch((error: unknown) => {

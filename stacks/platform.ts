@@ -59,7 +59,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
     const monitoring = monitoringFor(config, data, undefined, undefined);
     const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace });
-    const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace }, warnings);
+    const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
     return {
       ...base,
       url: lb.url,
@@ -111,11 +111,12 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   let agents: AgentService | undefined;
   if (cluster) {
     sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
-    agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace }, warnings);
+    agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
   } else {
-    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, logRetentionDays: settings.logs.retentionDays });
-    agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace }, warnings);
-    monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget].filter((t) => t !== undefined));
+    const awsEndpoints = network.endpointSecurityGroupId ? { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } : undefined;
+    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, awsEndpoints, logRetentionDays: settings.logs.retentionDays });
+    agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
+    monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget && { ...agents.metricsTarget, otlp: true }].filter((t) => t !== undefined));
   }
   for (const warning of warnings) pulumi.log.warn(warning);
   return {
@@ -144,7 +145,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
 
 function agentsFor(
   config: StackConfig,
-  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string },
+  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string; otlpEndpoint: pulumi.Output<string> | undefined },
   warnings: string[],
 ): AgentService | undefined {
   const { image, ...settings } = config.settings.agents;
@@ -168,6 +169,7 @@ function agentsFor(
     // The pool size the config check holds against max_connections; IAM connect rights when behind RDS Proxy.
     env: { DATABASE_POOL_SIZE: String(config.settings.agents.databasePoolSize) },
     iamStatements: [...parts.data.clientIamStatements],
+    otlpEndpoint: parts.otlpEndpoint,
   });
 }
 
@@ -188,6 +190,7 @@ function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster 
     dataTier: data,
     provider: cluster?.provider,
     storageClassName: cluster?.storageClassName,
+    cluster,
     ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
   });

@@ -27,9 +27,13 @@ describe("the capacity check at maximum scale", () => {
     assert.deepEqual(byName["agentyard-prod-agents/agents"]?.maxReplicas, 20);
     assert.deepEqual(byName["agentyard-prod-agents/agents"]?.request, { vcpu: 0.5, memoryGiB: 1 });
     assert.deepEqual(byName["agentyard-prod-sandbox/sandbox"]?.request, { vcpu: 1, memoryGiB: 2 });
-    const all = report.lanes.find((l) => l.workloads.length === 2);
+    // One lane: agents, sandboxes and the monitoring namespace's exporters and OTLP collector share the general pools.
+    const all = report.lanes.find((l) => l.workloads.includes("agentyard-prod-agents/agents") && l.workloads.includes("agentyard-prod-sandbox/sandbox"));
     assert.ok(all);
-    assert.deepEqual(all.demand, { vcpu: 30, memoryGiB: 60 });
+    const monitoring = report.workloads.filter((w) => w.name.startsWith("agentyard-prod-monitoring/"));
+    assert.deepEqual(all.workloads.length, 2 + monitoring.length);
+    const extra = monitoring.reduce((n, w) => ({ vcpu: n.vcpu + w.request.vcpu * w.maxReplicas, memoryGiB: n.memoryGiB + w.request.memoryGiB * w.maxReplicas }), { vcpu: 0, memoryGiB: 0 });
+    assert.ok(Math.abs(all.demand.vcpu - (30 + extra.vcpu)) < 1e-9 && Math.abs(all.demand.memoryGiB - (60 + extra.memoryGiB)) < 1e-9, JSON.stringify(all.demand));
     // Karpenter's general pool (48 vCPU, 192 GiB) and the 3 managed m6i.large nodes, each at 90 % allocatable.
     assert.equal(Math.round(all.usable.vcpu * 10) / 10, 48.6);
     assert.equal(all.fits, true);
@@ -42,7 +46,8 @@ describe("the capacity check at maximum scale", () => {
     const graph = await planStack("prod", { override: { ...AGENT, "agentyard:cluster": { ...PROD_ACCESS, karpenterMaxVcpu: 2, karpenterMaxMemoryGb: 8 } } });
     const report = checkCapacity(graph.resources, QUOTA);
     assert.equal(report.warnings.length, 1);
-    assert.match(report.warnings[0], /request 30 vCPU and 60 GiB, but general \+ cluster-general-nodes provide 7.2 vCPU and 28.8 GiB usable: the stack cannot reach its own maximum/);
+    // 30 vCPU and 60 GiB of agents and sandboxes, 0.24 vCPU and 0.56 GiB of exporters and the OTLP collector.
+    assert.match(report.warnings[0], /request 30\.24 vCPU and 60\.56 GiB, but general \+ cluster-general-nodes provide 7.2 vCPU and 28.8 GiB usable: the stack cannot reach its own maximum/);
   });
 
   it("puts gVisor sandboxes only on the tainted pools and still checks the whole", async () => {
@@ -60,15 +65,20 @@ describe("the capacity check at maximum scale", () => {
     const graph = await planStack("prod-ecs");
     const report = checkCapacity(graph.resources, QUOTA);
     assert.equal(report.warnings.length, 1);
-    assert.match(report.warnings[0], /sandbox request 20\.25 vCPU .* fargate-on-demand provide 6 vCPU usable.*Fargate vCPU quota 6/);
+    // 20 sandboxes x 1 vCPU, the metrics collector and the two exporters at 0.25 vCPU each.
+    assert.match(report.warnings[0], /metrics-collector, sandbox, redis-exporter, postgres-exporter request 20\.75 vCPU .* fargate-on-demand provide 6 vCPU usable.*Fargate vCPU quota 6/);
     assert.deepEqual(checkCapacity(graph.resources, { fargateVcpuQuota: 40 }).warnings, []);
   });
 
   it("prints the check in the plan and the warning on stderr, exit 0, the JSON untouched", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", "prod-ecs", "--json"], { cwd: REPO_ROOT, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["cli/launch.js", "plan", "prod-ecs", "--json"], { cwd: REPO_ROOT, encoding: "utf8" });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /warning: capacity: at maximum scale/);
-    assert.deepEqual(Object.keys(JSON.parse(run.stdout)).sort(), ["resources", "stack"]);
+    // No key of its own: the plan's JSON contract (the plan and its deploy rules) is unchanged.
+    assert.deepEqual(Object.keys(JSON.parse(run.stdout)).sort(), ["deployRules", "resources", "stack"]);
+    const text = spawnSync(process.execPath, ["cli/launch.js", "plan", "prod-ecs"], { cwd: REPO_ROOT, encoding: "utf8" });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /\nCapacity at maximum scale [^\n]*\n(?:.*\n)*?\nDiagnostics:\n(?:.*\n)*? {2}warning: capacity: at maximum scale/);
   });
 
   it("prices Karpenter's nodes at minimum and at maximum scale, and the stack at both", async () => {
@@ -79,9 +89,10 @@ describe("the capacity check at maximum scale", () => {
     assert.equal(atMin?.monthlyUsd, 0);
     const atMax = e.maximum.lines.find((l) => l.type === "kubernetes:karpenter.sh/v1:NodePool");
     // Maximum: 30 vCPU less 5.4 held = 24.6 vCPU in m6i.large at 1.8 allocatable vCPU each = 14 nodes.
-    assert.match(String(atMax?.basis), /^14 x m6i\.large x 730 h/);
-    assert.equal(atMax?.monthlyUsd, Math.round(14 * 0.096 * 730 * 100) / 100);
-    assert.equal(e.maximum.totalMonthlyUsd, Math.round((e.totalMonthlyUsd + 14 * 0.096 * 730) * 100) / 100);
+    // Each with its 40 GiB gp3 root volume (the EC2NodeClass's blockDeviceMappings), as a managed node's disk is counted.
+    assert.match(String(atMax?.basis), /^14 x m6i\.large x 730 h \+ 14 x 40 GB EBS root volume/);
+    assert.equal(atMax?.monthlyUsd, Math.round(14 * (0.096 * 730 + 40 * 0.08) * 100) / 100);
+    assert.equal(e.maximum.totalMonthlyUsd, Math.round((e.totalMonthlyUsd + 14 * (0.096 * 730 + 40 * 0.08)) * 100) / 100);
   });
 
   it("prices ECS services at their autoscaling maximum in the maximum-scale estimate", async () => {

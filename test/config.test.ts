@@ -4,11 +4,16 @@ import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { PRESETS } from "../infra/config/presets";
 
+// prod refuses plain HTTP: the base config has a domain, as a real prod stack must. Prod as shipped
+// must also name a backup copy region and an alert receiver (test/day2-config.test.ts).
 const base = {
   "agentyard:platform": "eks",
   "agentyard:preset": "prod",
   "aws:region": "us-east-1",
   "agentyard:cluster": JSON.stringify({ endpointAccess: { publicCidrs: ["203.0.113.0/24"] } }),
+  "agentyard:loadBalancer": JSON.stringify({ domain: "agents.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" }),
+  "agentyard:database": JSON.stringify({ backupCopyRegion: "us-west-2" }),
+  "agentyard:monitoring": JSON.stringify({ alerts: { emails: ["oncall@example.com"] } }),
 };
 
 function parse(overrides: Record<string, unknown>) {
@@ -32,7 +37,7 @@ function problemsOf(overrides: Record<string, unknown>): string[] {
 
 describe("stack config", () => {
   it("merges overrides over the preset key by key", () => {
-    const config = parse({ "agentyard:network": { azCount: 2 }, "agentyard:database": { instanceClass: "db.r7g.xlarge" } });
+    const config = parse({ "agentyard:network": { azCount: 2 }, "agentyard:database": { instanceClass: "db.r7g.xlarge", backupCopyRegion: "us-west-2" } });
     assert.equal(config.settings.network.azCount, 2);
     assert.equal(config.settings.network.natGateways, PRESETS.prod.network.natGateways);
     assert.equal(config.settings.network.cidr, PRESETS.prod.network.cidr);
@@ -48,7 +53,7 @@ describe("stack config", () => {
   });
 
   it("needs no AWS region on the kubernetes platform", () => {
-    const config = parse({ "agentyard:platform": "kubernetes", "aws:region": undefined });
+    const config = parse({ "agentyard:platform": "kubernetes", "aws:region": undefined, "agentyard:database": undefined, "agentyard:monitoring": { alerts: { webhookUrl: "https://alerts.example.com/hook" } } });
     assert.equal(config.platform, "kubernetes");
     assert.equal(config.region, undefined);
   });

@@ -6,6 +6,7 @@ import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { PRESETS } from "../infra/config/presets";
 import { type ResourceGraph, planComponent } from "./harness";
+import { prodStackConfig } from "./prod-config";
 
 const T = {
   proxy: "aws:rds/proxy:Proxy",
@@ -106,10 +107,7 @@ describe("RDS Proxy in front of PostgreSQL (prod preset)", () => {
 
 describe("the connection budget (config check)", () => {
   const parse = (agents: object, database: object = {}) =>
-    parseStackConfig(
-      { "aws:region": "us-east-1", "agentyard:platform": "ecs", "agentyard:preset": "prod", "agentyard:agents": JSON.stringify(agents), "agentyard:database": JSON.stringify(database) },
-      { project: "agentyard", stack: "t" },
-    );
+    parseStackConfig(prodStackConfig("ecs", { "agentyard:agents": agents, "agentyard:database": { backupCopyRegion: "us-west-2", ...database } }), { project: "agentyard", stack: "t" });
 
   it("accepts prod's 20 replicas x a pool of 20 = 400 against max_connections 500", () => {
     assert.equal(parse({}).settings.agents.databasePoolSize, 20);

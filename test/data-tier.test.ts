@@ -98,7 +98,7 @@ describe("DataTier on the prod stack (eks)", () => {
     assert.equal(param(params.inputs.parameters, "shared_preload_libraries"), "pg_stat_statements");
     assert.equal(param(params.inputs.parameters, "log_min_duration_statement"), "500");
     assert.equal(param(params.inputs.parameters, "max_connections"), "500");
-    assert.equal(graph.get(T.db, "data-db").inputs.parameterGroupName, params.inputs.name);
+    assert.equal(graph.get(T.db, "data-db").inputs.parameterGroupName, params.outputs?.name, "the name AWS generated from the prefix");
   });
 
   it("exports RDS logs to log groups it creates with the stack's retention", () => {

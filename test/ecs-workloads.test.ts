@@ -38,12 +38,13 @@ describe("the prod-ecs stack, with an agent image", () => {
   });
 
   it("defines tasks that run non-root on a read-only root with init, health checks and logs kept by retention", () => {
-    for (const name of ["agents-task", "sandbox-task"]) {
+    // The sandbox's api runs with the ipc group as its primary group (ECS has no supplementary groups).
+    for (const [name, user] of [["agents-task", "10001:10001"], ["sandbox-task", "10001:10003"]]) {
       const task = graph.get("aws:ecs/taskDefinition:TaskDefinition", name);
       assert.equal(task.inputs.networkMode, "awsvpc");
       assert.deepEqual(task.inputs.requiresCompatibilities, ["FARGATE"]);
       const [c] = containers(task);
-      assert.equal(c.user, "10001:10001");
+      assert.equal(c.user, user);
       assert.equal(c.readonlyRootFilesystem, true);
       assert.equal(c.linuxParameters.initProcessEnabled, true);
       assert.deepEqual(c.linuxParameters.capabilities.drop, ["ALL"]);
@@ -65,9 +66,31 @@ describe("the prod-ecs stack, with an agent image", () => {
     assert.match(secrets.SANDBOX_TOKEN, /secret:agentyard-prod-ecs-sandbox-token/);
     for (const e of c.environment) assert.doesNotMatch(e.name, /PASSWORD|TOKEN|SECRET|DATABASE_URL|REDIS_URL/);
     assert.ok(c.environment.some((e) => e.name === "DATABASE_HOST"));
-    const [sandbox] = containers(graph.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task"));
-    assert.deepEqual(sandbox.secrets.map((s) => s.name), ["SANDBOX_AUTH_TOKEN"]);
-    assert.deepEqual(sandbox.mountPoints.map((m) => m.containerPath), ["/sandbox"]);
+    const [api, executor] = containers(graph.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task"));
+    assert.deepEqual(api.secrets.map((s) => s.name), ["SANDBOX_AUTH_TOKEN"]);
+    assert.deepEqual(executor.secrets, [], "the executor is given no secret");
+  });
+
+  it("runs sandbox tasks as an api and an executor: no task role, separate users and PID namespaces, the ipc and scratch bind mounts", () => {
+    const task = graph.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task");
+    assert.equal(task.inputs.taskRoleArn, undefined, "no role, so no credentials URI in any container");
+    assert.equal(task.inputs.pidMode, undefined);
+    assert.equal(graph.resources.some((r) => r.name === "sandbox-task-role"), false);
+    assert.deepEqual(task.inputs.volumes, [{ name: "ipc" }, { name: "scratch" }]);
+    const [api, executor] = containers(task) as Array<ContainerDefinition & { entryPoint?: string[]; essential: boolean; memory: number; dependsOn?: unknown }>;
+    assert.deepEqual([api.name, executor.name], ["api", "executor"]);
+    assert.deepEqual([api.user, executor.user], ["10001:10003", "10002:10003"]);
+    assert.deepEqual([api.essential, executor.essential], [true, true]);
+    assert.deepEqual(api.dependsOn, [{ containerName: "executor", condition: "START" }]);
+    assert.deepEqual(api.mountPoints.map((m) => m.containerPath), ["/run/agentyard"]);
+    assert.deepEqual(executor.mountPoints.map((m) => m.containerPath), ["/run/agentyard", "/sandbox"]);
+    assert.equal(executor.readonlyRootFilesystem, true);
+    assert.deepEqual(executor.linuxParameters.capabilities.drop, ["ALL"]);
+    assert.ok(executor.entryPoint && executor.entryPoint.length > 0, "the contract's command, in place of the image's entrypoint");
+    assert.equal(api.memory + executor.memory, 2048, "the prod replica's memory, split");
+    assert.ok(executor.environment.some((e) => e.name === "SANDBOX_EXECUTOR_SOCKET" && e.value === "/run/agentyard/executor.sock"));
+    for (const e of executor.environment) assert.doesNotMatch(e.name, /TOKEN$|SECRET|PASSWORD/);
+    assert.equal(graph.get("aws:ecs/service:Service", "sandbox-service").inputs.enableExecuteCommand, false);
   });
 
   it("lets each execution role read exactly its task's secrets", () => {
@@ -89,7 +112,7 @@ describe("the prod-ecs stack, with an agent image", () => {
       assert.equal(service.inputs.enableExecuteCommand, false);
     }
     const agents = graph.get("aws:ecs/service:Service", "agents-service");
-    assert.match(JSON.stringify(agents.inputs.loadBalancers), /targetgroup\/agentyard-prod-ecs-agents/);
+    assert.equal((agents.inputs.loadBalancers as Array<{ targetGroupArn: string }>)[0].targetGroupArn, graph.get("aws:lb/targetGroup:TargetGroup", "public-agents").outputs?.arn);
   });
 
   it("scales agents from 3 to 20 on CPU, memory and requests per target", () => {
@@ -107,7 +130,24 @@ describe("the prod-ecs stack, with an agent image", () => {
     assert.deepEqual(inbound.map((r) => r.inputs.referencedSecurityGroupId).sort(), [sg("agents-sg"), sg("monitoring-collector-sg")].sort());
     for (const r of inbound) assert.deepEqual([r.inputs.fromPort, r.inputs.cidrIpv4], [8080, undefined]);
     const outbound = graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
-    assert.deepEqual(outbound.map((r) => r.inputs.fromPort), [443], "only HTTPS for image pulls and logs, nothing allow-listed in prod");
+    const endpoints = graph.get("aws:ec2/securityGroup:SecurityGroup", "network-endpoints").id;
+    const s3 = graph.get("aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3");
+    assert.deepEqual(
+      outbound.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4, r.inputs.referencedSecurityGroupId, r.inputs.prefixListId]),
+      [
+        [443, undefined, endpoints, undefined],
+        [443, undefined, undefined, s3.outputs?.prefixListId],
+      ],
+      "HTTPS only to the VPC's endpoints (ECR, logs, Secrets Manager) and S3's prefix list, never the internet",
+    );
+  });
+
+  it("lets the sandbox send HTTPS to anywhere only where the VPC has no endpoints (dev-ecs pulls through NAT)", async () => {
+    const dev = await planStack("dev-ecs");
+    const sandboxSg = dev.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg");
+    const outbound = dev.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
+    assert.deepEqual(outbound.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4]), [[443, "0.0.0.0/0"]]);
+    assert.equal(dev.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task").inputs.taskRoleArn, undefined);
   });
 
   it("passes the policy pack with no mandatory violation", async () => {

@@ -29,7 +29,11 @@ const T = {
   provider: "pulumi:providers:kubernetes",
 };
 
-const addon = (graph: ResourceGraph, name: string) => graph.get(T.addon, `cluster-addon-${name}`);
+const addon = (graph: ResourceGraph, name: string) => {
+  const found = graph.ofType(T.addon).find((a) => a.inputs.addonName === name);
+  if (!found) throw new Error(`no EKS add-on ${name}`);
+  return found;
+};
 const addonNames = (graph: ResourceGraph) => graph.ofType(T.addon).map((a) => String(a.inputs.addonName));
 
 interface Statement {
@@ -84,10 +88,10 @@ describe("the EKS cluster of the prod stack, in the order AWS needs it", () => {
     }
   });
 
-  it("creates the add-ons that run Deployments (coredns, EBS CSI controller) after the nodes they run on", () => {
+  it("creates the add-ons that run Deployments (coredns, EBS CSI controller, CloudWatch observability) after the nodes they run on", () => {
     const general = graph.get(T.nodeGroup, "cluster-general-nodes");
-    assert.deepEqual(addonNames(graph).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
-    for (const name of ["coredns", "aws-ebs-csi-driver"]) assert.ok(waitsFor(graph, addon(graph, name), general), name);
+    assert.deepEqual(addonNames(graph).sort(), ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    for (const name of ["coredns", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"]) assert.ok(waitsFor(graph, addon(graph, name), general), name);
     assert.ok(waitsFor(graph, addon(graph, "aws-ebs-csi-driver"), graph.get(T.attachment, "cluster-ebs-csi-policy")));
   });
 
@@ -184,7 +188,7 @@ describe("who may deploy to the EKS cluster", () => {
 describe("the control plane's price by upgrade policy", () => {
   it("costs $0.10 an hour on STANDARD, and $0.60 on EXTENDED once the version is past standard support", async () => {
     const standard = await planStack("staging");
-    const line = (g: ResourceGraph) => estimateCost(g.resources, "us-east-1", { natGbPerGateway: 0, albLcus: 0, logGbPerGroup: 0, wafMillionRequests: 0, ecrGbPerRepository: 0, ampMillionSamples: 0 }).lines.find((l) => l.type === T.cluster);
+    const line = (g: ResourceGraph) => estimateCost(g.resources, "us-east-1", { natGbPerGateway: 0, albLcus: 0, logGbPerGroup: 0, wafMillionRequests: 0, ecrGbPerRepository: 0, ampMillionSamples: 0, backupGbPerVault: 0, backupCopyGbPerMonth: 0 }).lines.find((l) => l.type === T.cluster);
     assert.equal(line(standard)?.monthlyUsd, 73);
 
     const today = utcDay();

@@ -6,14 +6,14 @@ import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { PRESETS } from "../infra/config/presets";
 import type { EnvironmentSettings } from "../infra/config/schema";
+import { prodStackConfig } from "./prod-config";
 
 const REACHABLE = { endpointAccess: { publicCidrs: ["203.0.113.0/24"] } };
 const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
 const CI = "arn:aws:iam::123456789012:role/github-preview";
 
 function problemsOf(platform: string, cluster: Record<string, unknown> | undefined): string[] {
-  const raw: Record<string, string> = { "agentyard:platform": platform, "agentyard:preset": "prod", "aws:region": "us-east-1" };
-  if (cluster) raw["agentyard:cluster"] = JSON.stringify(cluster);
+  const raw = prodStackConfig(platform === "ecs" ? "ecs" : "eks", { "agentyard:cluster": cluster });
   try {
     parseStackConfig(raw, { project: "agentyard", stack: "test" });
     return [];

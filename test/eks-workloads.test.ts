@@ -11,6 +11,9 @@ const AGENT_IMAGE = { "agentyard:agents": { image: "ghcr.io/acme/agent:1.0.0" } 
 
 interface Container {
   name: string;
+  command?: string[];
+  ports?: unknown[];
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   readinessProbe?: unknown;
   livenessProbe?: unknown;
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
@@ -19,7 +22,7 @@ interface Container {
 }
 interface PodTemplate {
   metadata: { labels: Record<string, string> };
-  spec: { containers: Container[]; volumes?: Array<Record<string, unknown>>; automountServiceAccountToken?: boolean; securityContext: Record<string, unknown>; topologySpreadConstraints?: Array<{ topologyKey: string }>; runtimeClassName?: string };
+  spec: { containers: Container[]; initContainers?: Container[]; shareProcessNamespace?: boolean; volumes?: Array<Record<string, unknown>>; automountServiceAccountToken?: boolean; securityContext: Record<string, unknown>; topologySpreadConstraints?: Array<{ topologyKey: string }>; runtimeClassName?: string };
 }
 const template = (r: PlannedResource) => (r.inputs.spec as { template: PodTemplate }).template;
 const byComponent = (graph: ResourceGraph, type: string) => graph.ofType("agentyard:components:" + type)[0];
@@ -50,7 +53,8 @@ describe("the prod stack on eks, with an agent image", () => {
     assert.deepEqual(nodes.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 4 });
     assert.equal(nodes.inputs.capacityType, "ON_DEMAND");
     const addons = graph.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName).sort();
-    assert.deepEqual(addons, ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    // amazon-cloudwatch-observability is MonitoringStack's (container logs: infra/cluster/eks-logging.ts).
+    assert.deepEqual(addons, ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
     assert.deepEqual(JSON.parse(String(graph.get("aws:eks/addon:Addon", "cluster-addon-vpc-cni").inputs.configurationValues)), { enableNetworkPolicy: "true" });
   });
 
@@ -86,7 +90,7 @@ describe("the prod stack on eks, with an agent image", () => {
   it("binds the agent pods to the ALB's target group and admits the ALB on the cluster security group", () => {
     const binding = graph.get("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "agents-target-group-binding");
     const spec = binding.inputs.spec as { targetGroupARN: string; targetType: string };
-    assert.match(spec.targetGroupARN, /targetgroup\/agentyard-prod-agents/);
+    assert.equal(spec.targetGroupARN, graph.get("aws:lb/targetGroup:TargetGroup", "public-agents").outputs?.arn);
     assert.equal(spec.targetType, "ip");
     const rule = graph.get("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "agents-from-load-balancer");
     assert.equal(rule.inputs.fromPort, 8080);
@@ -96,7 +100,8 @@ describe("the prod stack on eks, with an agent image", () => {
     const repo = graph.get("aws:ecr/repository:Repository", "sandbox-image-repository");
     assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
     const image = graph.get("docker-build:index:Image", "sandbox-image-image");
-    assert.match(JSON.stringify(image.inputs.context), /\/sandbox"/);
+    // Relative to the project's folder (Pulumi's cwd): no machine path in the plan.
+    assert.deepEqual(image.inputs.context, { location: "sandbox" });
     assert.equal(image.inputs.push, true);
     const deployment = graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment");
     assert.match(String((deployment.inputs.metadata as { namespace: string }).namespace), /-sandbox$/);
@@ -107,6 +112,38 @@ describe("the prod stack on eks, with an agent image", () => {
     const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
     assert.equal(config.MAX_SANDBOXES, "16");
     assert.ok(deployment.dependencies.includes(graph.get("kubernetes:core/v1:Secret", "sandbox-auth").urn), "waits for the token Secret it mounts");
+  });
+
+  it("runs the sandbox pod as an api holding the token and an executor with another user, a Localhost seccomp profile and the scratch", () => {
+    const pod = template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).spec;
+    const [api, executor] = pod.containers;
+    assert.deepEqual([api.name, executor.name], ["api", "executor"]);
+    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10003, supplementalGroups: [10003], seccompProfile: { type: "RuntimeDefault" } });
+    assert.equal(pod.shareProcessNamespace, false);
+    assert.deepEqual([api.securityContext?.runAsUser, executor.securityContext?.runAsUser], [10001, 10002]);
+    assert.deepEqual(executor.securityContext?.seccompProfile, { type: "Localhost", localhostProfile: "agentyard/executor.json" });
+    assert.deepEqual(api.volumeMounts?.map((m) => m.mountPath), ["/run/agentyard", "/var/run/secrets/agentyard"]);
+    assert.deepEqual(executor.volumeMounts?.map((m) => m.mountPath), ["/run/agentyard", "/sandbox"]);
+    assert.ok(api.readinessProbe && api.livenessProbe && executor.readinessProbe === undefined && executor.ports === undefined);
+    assert.ok(!JSON.stringify(executor.envFrom).includes("secretRef"), "the executor's env comes from the ConfigMap only");
+    assert.deepEqual(pod.volumes?.find((v) => v.name === "ipc"), { name: "ipc", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+    assert.deepEqual([api.resources?.limits?.memory, executor.resources?.limits?.memory], ["256Mi", "1792Mi"], "prod's 2048 MiB, split");
+  });
+
+  it("puts the executor's seccomp profile on every node before the sandbox starts, from a DaemonSet in its own namespace", () => {
+    const installer = graph.get("kubernetes:apps/v1:DaemonSet", "sandbox-seccomp-daemonset");
+    const pod = template(installer).spec;
+    assert.deepEqual(pod.volumes?.find((v) => v.name === "host"), { name: "host", hostPath: { path: "/var/lib/kubelet/seccomp/agentyard", type: "DirectoryOrCreate" } });
+    assert.equal(pod.initContainers?.[0].securityContext?.runAsUser, 0, "root only to write the root-owned directory");
+    assert.deepEqual(pod.initContainers?.[0].securityContext?.capabilities, { drop: ["ALL"] });
+    assert.equal(pod.containers[0].securityContext?.runAsUser, 65534);
+    const profiles = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-seccomp-profiles").inputs.data as Record<string, string>;
+    assert.deepEqual(Object.keys(profiles), ["executor.json"]);
+    const namespace = graph.get("kubernetes:core/v1:Namespace", "sandbox-seccomp-namespace").inputs.metadata as { labels: Record<string, string> };
+    assert.equal(namespace.labels["pod-security.kubernetes.io/enforce"], "privileged", "hostPath is refused by baseline");
+    const sandboxNamespace = graph.get("kubernetes:core/v1:Namespace", "sandbox-namespace").inputs.metadata as { labels: Record<string, string> };
+    assert.equal(sandboxNamespace.labels["pod-security.kubernetes.io/enforce"], "restricted", "which allows Localhost");
+    assert.ok(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment").dependencies.includes(installer.urn));
   });
 
   it("fences the sandbox: default deny, in only from agent pods and Prometheus, no egress when none is allowed", () => {
@@ -141,7 +178,11 @@ describe("the sandbox under gVisor", () => {
     assert.deepEqual(nodes.inputs.taints, [{ key: "agentyard.dev/sandbox", value: "gvisor", effect: "NO_SCHEDULE" }]);
     const runtime = graph.get("kubernetes:node.k8s.io/v1:RuntimeClass", "sandbox-gvisor");
     assert.equal(runtime.inputs.handler, "runsc");
-    assert.equal(template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).spec.runtimeClassName, "prod-gvisor");
+    const pod = template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).spec;
+    assert.equal(pod.runtimeClassName, "prod-gvisor");
+    // runsc applies no OCI seccomp filter (without --oci-seccomp), so no profile is installed for it.
+    assert.deepEqual(pod.containers[1].securityContext?.seccompProfile, { type: "RuntimeDefault" });
+    assert.equal(graph.ofType("kubernetes:apps/v1:DaemonSet").length, 0);
   });
 });
 
@@ -168,6 +209,10 @@ describe("the local stack on kubernetes, with an agent image", () => {
 describe("SandboxHost's own checks", () => {
   it("refuses gVisor on plain kubernetes and an execution limit above the pod's", () => {
     assert.throws(() => new SandboxHost("s", { platform: "kubernetes", settings: { gvisor: true, executionMemoryMb: 4096, memoryMb: 1024 } }), (e: Error) => /settings\.gvisor/.test(e.message) && /settings\.executionMemoryMb: got 4096/.test(e.message));
+  });
+
+  it("refuses an execution limit above what the executor keeps after the api's 256 MiB", () => {
+    assert.throws(() => new SandboxHost("s", { platform: "kubernetes", settings: { executionMemoryMb: 300, memoryMb: 512 } }), /settings\.executionMemoryMb: got 300, expected at most settings\.memoryMb - 256 \(256\)/);
   });
 
   it("allows egress to exactly the configured CIDRs", async () => {

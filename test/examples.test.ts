@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { runDeployRules } from "../cli/rules";
 import { defineTopology } from "../examples/two-agents/topology";
 import { type ResourceGraph, planComponent } from "./harness";
 import { mandatory, runPolicies } from "./policy-harness";
@@ -27,5 +28,10 @@ describe("examples/two-agents: a topology built from agentyard as a package", ()
     const rules = graph.ofType("aws:lb/listenerRule:ListenerRule").map((r) => r.inputs.priority).sort();
     assert.deepEqual(rules, [100, 110]);
     assert.deepEqual(mandatory(await runPolicies(graph.resources)), []);
+  });
+
+  it("passes every deploy rule (its Fargate Spot tasks run on x86_64)", () => {
+    const failed = runDeployRules(graph.resources, { today: "2026-12-02" }).filter((r) => !r.passed);
+    assert.deepEqual(failed.map((r) => `${r.id}: ${r.violations.map((v) => v.message).join("; ")}`), []);
   });
 });

@@ -8,6 +8,7 @@ import type { PlannedResource } from "../cli/plan/engine";
 const MODELS: Record<string, string> = {
   "kubernetes:apps/v1:Deployment": "kubernetes-models/apps/v1/Deployment",
   "kubernetes:apps/v1:StatefulSet": "kubernetes-models/apps/v1/StatefulSet",
+  "kubernetes:apps/v1:DaemonSet": "kubernetes-models/apps/v1/DaemonSet",
   "kubernetes:batch/v1:Job": "kubernetes-models/batch/v1/Job",
   "kubernetes:core/v1:Namespace": "kubernetes-models/v1/Namespace",
   "kubernetes:core/v1:ConfigMap": "kubernetes-models/v1/ConfigMap",

@@ -92,9 +92,12 @@ describe("LoadBalancer on the prod stack", () => {
     assert.equal(rules.find((r) => r.name === "aws-common-rule-set")?.statement.managedRuleGroupStatement.name, "AWSManagedRulesCommonRuleSet");
   });
 
-  it("serves HTTP only without a domain, and says so", () => {
+  it("serves HTTPS for the stack's (example) domain, with a DNS-validated certificate, and HTTP only redirects", () => {
     const listeners = graph.ofType(T.listener);
-    assert.deepEqual(listeners.map((l) => [l.inputs.port, l.inputs.protocol]), [[80, "HTTP"]]);
+    assert.deepEqual(listeners.map((l) => [l.inputs.port, l.inputs.protocol]).sort(), [[443, "HTTPS"], [80, "HTTP"]]);
+    assert.equal(graph.ofType(T.cert)[0].inputs.domainName, "agents.example.com");
+    const http = listeners.find((l) => l.inputs.port === 80);
+    assert.equal((http?.inputs.defaultActions as Array<{ type: string }>)[0].type, "redirect");
   });
 
   it("tags every AWS resource", () => {
@@ -151,7 +154,8 @@ describe("LoadBalancer routes", () => {
 
   it("creates an ip target group per route, health-checked on its path, with draining and slow start", () => {
     const tg = graph.get(T.targetGroup, "public-agents");
-    assert.equal(tg.inputs.name, "agentyard-test-agents");
+    assert.equal(tg.inputs.name, undefined, "auto-named: a replacement gets a new name instead of colliding");
+    assert.equal(tg.inputs.namePrefix, undefined);
     assert.equal(tg.inputs.targetType, "ip");
     assert.equal(tg.inputs.port, 8080);
     assert.equal(tg.inputs.deregistrationDelay, 30);
@@ -192,16 +196,16 @@ describe("LoadBalancer routes", () => {
     assert.equal(empty.resources.length, 0);
   });
 
-  it("refuses a target group name over 32 characters before anything is registered", async () => {
+  it("refuses a chosen target group name over 32 characters before anything is registered", async () => {
     let caught: unknown;
     const { graph: empty } = await planComponent(() => {
       try {
-        new LoadBalancer("public", awsArgs({ routes: { "agent-orchestrator-service": { port: 8080, priority: 10 } } }));
+        new LoadBalancer("public", awsArgs({ routes: { orchestrator: { port: 8080, priority: 10, targetGroupName: "agentyard-test-agent-orchestrator-service" } } }));
       } catch (error) {
         caught = error;
       }
     });
-    assert.match(String(caught), /target group name "agentyard-test-agent-orchestrator-service" is 41 characters; AWS allows at most 32/);
+    assert.match(String(caught), /route "orchestrator": target group name "agentyard-test-agent-orchestrator-service" is 41 characters; AWS allows at most 32/);
     assert.equal(empty.resources.length, 0);
   });
 

@@ -145,7 +145,7 @@ describe("MonitoringStack on AWS", () => {
   });
 
   it("uploads the same rules to Amazon Managed Prometheus on ecs, with Alertmanager routed to SNS", async () => {
-    const { graph } = await planComponent(() => new MonitoringStack("monitoring", { platform: "ecs", preset: "prod" }));
+    const { graph } = await planComponent(() => new MonitoringStack("monitoring", { platform: "ecs", preset: "prod", alerts: { emails: ["oncall@example.com"] } }));
     const rules = graph.get("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "monitoring-alert-rules");
     assert.equal(rules.inputs.data, renderRulesYaml());
     const definition = String(graph.get("aws:amp/alertManagerDefinition:AlertManagerDefinition", "monitoring-alertmanager").inputs.definition);
@@ -158,7 +158,7 @@ describe("MonitoringStack on AWS", () => {
     const { graph } = await planComponent(() => new MonitoringStack("monitoring", { platform: "kubernetes", preset: "prod", alertReceiver: { type: "slack", url: "https://hooks.slack.com/services/T000/B000/XXXX" } }));
     const values = JSON.stringify(graph.get("kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack").inputs.values);
     assert.doesNotMatch(values, /hooks\.slack\.com/);
-    assert.match(values, /"api_url_file":"\/etc\/alertmanager\/secrets\/alertmanager-receiver\/url"/);
+    assert.match(values, /"api_url_file":"\/etc\/alertmanager\/secrets\/alertmanager-receiver\/slack-url"/);
     assert.match(values, /"secrets":\["alertmanager-receiver"\]/);
   });
 
@@ -177,7 +177,7 @@ describe("MonitoringStack on ecs: the metrics collector", () => {
       exporters: { prometheusremotewrite: { endpoint: string } };
     };
     const jobs = config.receivers.prometheus.config.scrape_configs;
-    assert.deepEqual(jobs.map((j) => j.job_name).sort(), ["agents", "sandbox"]);
+    assert.deepEqual(jobs.map((j) => j.job_name).sort(), ["agents", "postgres-exporter", "redis-exporter", "sandbox"]);
     assert.match(jobs.find((j) => j.job_name === "sandbox")?.dns_sd_configs[0].names[0] ?? "", /^sandbox\./);
     assert.match(config.exporters.prometheusremotewrite.endpoint, /^https:\/\/aps-workspaces\.us-east-1\.amazonaws\.com\/workspaces\/ws-.*\/api\/v1\/remote_write$/);
     assert.match(String(graph.get("aws:iam/rolePolicy:RolePolicy", "monitoring-collector-task-policy").inputs.policy), /aps:RemoteWrite/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffPlan, renderDiffMarkdown } from "../cli/plan/diff";
 import { planJson } from "../cli/plan/render";
+import { runDeployRules } from "../cli/rules";
 import { planStack } from "./harness";
 
 describe("the pull-request plan diff", () => {
@@ -15,7 +16,10 @@ describe("the pull-request plan diff", () => {
     assert.ok(diff.changed.some((c) => c.resource === "aws:rds/instance:Instance data-db" && c.keys.includes("instanceClass")));
     const text = renderDiffMarkdown([diff]);
     assert.match(text, /\| `dev` \| \d+ \| \d+ \| \d+ \| \$144\.60 \| \$185\.25 \| \+\$40\.65 \|/);
-    assert.match(text, /\*\*removed\*\*: `aws:ec2\/instance:Instance network-nat-instance`/);
+    // The same tree as `plan --diff` prints, symbols in the first column so GitHub colours them.
+    assert.match(text, /```diff\n[^`]*\n- {3}[│├└─ ]*aws:ec2:Instance +network-nat-instance +delete\n/);
+    assert.match(text, /\n~ {3}[│├└─ ]*aws:rds:Instance +data-db +update\n[│ ]+~ instanceClass: "db\.t4g\.micro" => "db\.t4g\.small"\n/);
+    assert.match(text, /\nMonthly cost: \$144\.60 => \$185\.25 \(\+\$40\.65\)\n```/);
   });
 
   it("says nothing changed for the same plan, and handles a stack only one side has", async () => {
@@ -25,5 +29,19 @@ describe("the pull-request plan diff", () => {
     const created = diffPlan(undefined, plan);
     assert.equal(created.added.length, plan.resources.length);
     assert.match(renderDiffMarkdown([created]), /\| `prod` \| \d+ \| 0 \| 0 \| n\/a \| n\/a \| n\/a \|/);
+  });
+
+  it("lists the deploy rules the head's plan fails, with each problem", async () => {
+    const graph = await planStack("dev-ecs", { override: { "agentyard:agents": { image: "ghcr.io/acme/agent:1" }, "agentyard:cluster": { architecture: "x86_64" } } });
+    const passing = { ...planJson("dev-ecs", graph.resources), deployRules: runDeployRules(graph.resources, { today: "2026-12-02" }) };
+    assert.deepEqual(diffPlan(passing, passing).failedRules, []);
+    const failing = {
+      ...passing,
+      deployRules: [{ id: "fargate-spot-x86-only", passed: false, violations: [{ message: "aws:ecs/service:Service \"sandbox-service\" places tasks on FARGATE_SPOT but ..." }] }],
+    };
+    const text = renderDiffMarkdown([diffPlan(passing, failing)]);
+    assert.match(text, /\*\*`dev-ecs` fails deploy rules\*\*/);
+    assert.match(text, /- `fargate-spot-x86-only`: aws:ecs\/service:Service "sandbox-service" places tasks on FARGATE_SPOT/);
+    assert.doesNotMatch(renderDiffMarkdown([diffPlan(failing, passing)]), /fails deploy rules/, "only the head's failures are the pull request's");
   });
 });

@@ -122,6 +122,90 @@ describe("each policy sees the violation it exists for", () => {
     for (const expected of [/hostPath/, /runtime socket/, /probe/, /memory limit/, /may run as root/, /writable/, /capabilities/, /seccomp/]) assert.ok(found.some((m) => expected.test(m)), `${expected}: ${found.join("; ")}`);
   });
 
+  it("kubernetes-workloads-hardened: a hostPath only under kubelet's seccomp root, and root only in that installer's init container", async () => {
+    const hardened = { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+    const resources = { requests: { cpu: "10m" }, limits: { memory: "16Mi" } };
+    const probe = { exec: { command: ["true"] } };
+    const installer = (path: string, mainUser: number) =>
+      new apps.DaemonSet(`installer-${mainUser}-${path.length}`, {
+        spec: {
+          selector: { matchLabels: { app: "i" } },
+          template: {
+            metadata: { labels: { app: "i" } },
+            spec: {
+              initContainers: [{ name: "install", image: "i:1", resources, securityContext: { ...hardened, runAsNonRoot: false, runAsUser: 0 } }],
+              containers: [{ name: "present", image: "i:1", resources, readinessProbe: probe, livenessProbe: probe, securityContext: { ...hardened, runAsUser: mainUser } }],
+              volumes: [{ name: "host", hostPath: { path } }],
+            },
+          },
+        },
+      });
+    assert.deepEqual(messages(await violationsOf(() => installer("/var/lib/kubelet/seccomp/agentyard", 65534)), "kubernetes-workloads-hardened"), []);
+    assert.deepEqual(messages(await violationsOf(() => installer("/etc", 65534)), "kubernetes-workloads-hardened"), ["volume host mounts a hostPath outside /var/lib/kubelet/seccomp/", "install: may run as root"]);
+    assert.deepEqual(messages(await violationsOf(() => installer("/var/lib/kubelet/seccomp/agentyard", 0)), "kubernetes-workloads-hardened"), ["present: may run as root"]);
+  });
+
+  it("kubernetes-workloads-hardened: a port without probes, a Localhost profile without its file", async () => {
+    const v = await violationsOf(() => {
+      new apps.Deployment("two", {
+        spec: {
+          selector: { matchLabels: { app: "t" } },
+          template: {
+            metadata: { labels: { app: "t" } },
+            spec: {
+              securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+              containers: ["a", "b"].map((name) => ({
+                name,
+                image: "t:1",
+                ports: name === "a" ? [{ containerPort: 80 }] : undefined,
+                resources: { requests: { cpu: "10m" }, limits: { memory: "16Mi" } },
+                securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "Localhost" } },
+              })),
+            },
+          },
+        },
+      });
+    });
+    assert.deepEqual(messages(v, "kubernetes-workloads-hardened"), [
+      "no container has readiness and liveness probes",
+      "a: serves a port without readiness or liveness probe",
+      "a: seccomp Localhost without localhostProfile",
+      "b: seccomp Localhost without localhostProfile",
+    ]);
+  });
+
+  it("sandbox-executor-isolated: one container, then an executor with the api's user, the token and unsized scratch", async () => {
+    const sandbox = (name: string, spec: Record<string, unknown>) =>
+      new apps.Deployment(name, {
+        metadata: { namespace: "sandbox", labels: { "app.kubernetes.io/component": "sandbox" } },
+        spec: { selector: { matchLabels: { app: "s" } }, template: { metadata: { labels: { app: "s" } }, spec: spec as never } },
+      });
+    const single = await violationsOf(() => sandbox("single", { containers: [{ name: "sandbox", image: "s:1" }] }));
+    assert.deepEqual(messages(single, "sandbox-executor-isolated"), ["no separate `api` and `executor` containers: executions would share the token holder's user and processes"]);
+    const leaky = await violationsOf(() =>
+      sandbox("leaky", {
+        shareProcessNamespace: true,
+        securityContext: { runAsUser: 10001 },
+        containers: [
+          { name: "api", image: "s:1" },
+          { name: "executor", image: "s:1", envFrom: [{ secretRef: { name: "sandbox-secrets" } }], volumeMounts: [{ name: "auth", mountPath: "/t" }, { name: "scratch", mountPath: "/sandbox" }] },
+        ],
+        volumes: [
+          { name: "auth", secret: { secretName: "sandbox-auth" } },
+          { name: "scratch", emptyDir: {} },
+        ],
+      }),
+    );
+    assert.deepEqual(messages(leaky, "sandbox-executor-isolated"), [
+      "executor runs as the api's user (10001)",
+      "the service-account token is mounted",
+      "shareProcessNamespace is on",
+      "executor mounts auth, a Secret or projected volume",
+      "executor's scratch has no sizeLimit",
+      "executor takes env from a Secret",
+    ]);
+  });
+
   it("sandbox-namespace-default-deny: a sandbox without a default-deny policy, then with one", async () => {
     const sandbox = () =>
       new apps.Deployment("sandbox", {
@@ -147,6 +231,36 @@ describe("each policy sees the violation it exists for", () => {
     assert.deepEqual(messages(v, "ecs-tasks-hardened"), ["app: runs as root", "app: root filesystem is writable", "app: DB_PASSWORD is plain environment; use secrets"]);
   });
 
+  it("sandbox-task-isolated: a task role, a shared PID namespace, the token given to the executor", async () => {
+    const container = (name: string, user: string, extra: Record<string, unknown> = {}) => ({ name, image: "s:1", user, essential: true, readonlyRootFilesystem: true, ...extra });
+    const task = (name: string, containers: unknown[], extra: Record<string, unknown> = {}) =>
+      new ecs.TaskDefinition(name, { family: name, containerDefinitions: JSON.stringify(containers), tags: standardTags("sandbox"), ...extra });
+    assert.deepEqual(messages(await violationsOf(() => task("single", [container("sandbox", "10001:10001")])), "sandbox-task-isolated"), ["no separate `api` and `executor` containers"]);
+    const leaky = await violationsOf(() =>
+      task("leaky", [container("api", "10001:10003"), container("executor", "10001:10003", { essential: false, secrets: [{ name: "SANDBOX_AUTH_TOKEN", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:t" }] })], {
+        taskRoleArn: "arn:aws:iam::123456789012:role/sandbox-task",
+        pidMode: "task",
+      }),
+    );
+    assert.deepEqual(messages(leaky, "sandbox-task-isolated"), [
+      "has a task role: every container, the executor's included, gets its credentials URI",
+      "pidMode task: executions would see the api's processes",
+      "executor runs as the api's user (10001)",
+      "executor is given secrets",
+      "api and executor must both be essential",
+    ]);
+  });
+
+  it("sandbox-egress-through-endpoints: HTTPS to the internet from the sandbox although the VPC has endpoints", async () => {
+    const egress = (withEndpoint: boolean) => () => {
+      const sg = new ec2.SecurityGroup("sandbox-sg", { vpcId: "vpc-1", tags: standardTags("sandbox") });
+      new vpc.SecurityGroupEgressRule("sandbox-https", { securityGroupId: sg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, tags: standardTags("sandbox") });
+      if (withEndpoint) new ec2.VpcEndpoint("ecr", { vpcId: "vpc-1", serviceName: "com.amazonaws.us-east-1.ecr.dkr", vpcEndpointType: "Interface", tags: tags() });
+    };
+    assert.deepEqual(messages(await violationsOf(egress(true)), "sandbox-egress-through-endpoints"), ["sandbox-https: HTTPS to 0.0.0.0/0 although the VPC has endpoints"]);
+    assert.deepEqual(messages(await violationsOf(egress(false)), "sandbox-egress-through-endpoints"), [], "without endpoints the pulls go through NAT");
+  });
+
   it("log-groups-have-retention: a log group kept for ever", async () => {
     const v = await violationsOf(() => {
       new cloudwatch.LogGroup("forever", { tags: tags() });
@@ -162,6 +276,6 @@ describe("each policy sees the violation it exists for", () => {
   });
 
   it("covers every policy in the pack with one of the tests above", () => {
-    assert.equal(policies.length, 14);
+    assert.equal(policies.length, 17);
   });
 });

@@ -1,6 +1,6 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { type RuntimeConfig, loadConfig } from "../sandbox/src/config";
 import { createSandboxServer } from "../sandbox/src/http";
@@ -8,6 +8,56 @@ import { Sandbox } from "../sandbox/src/sandbox";
 
 /** The interpreter the image ships (Debian's), not a pyenv shim. */
 export const PYTHON = "/usr/bin/python3";
+export const EXECUTOR = path.join(__dirname, "..", "sandbox", "executor", "executor.py");
+
+/**
+ * The executor (sandbox/executor/executor.py) as a process on this machine, listening in `dir`.
+ * As root (this machine), its executions run as `uid`. The scratch directory is under /var/tmp:
+ * an execution's private /tmp is mounted over /tmp, which would hide a scratch directory there.
+ */
+export async function startExecutor(uid: number, env: Record<string, string> = {}): Promise<{ socket: string; process: ChildProcess; dir: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(path.join("/var/tmp", "agentyard-executor-"));
+  chmodSync(dir, 0o711);
+  const scratch = path.join(dir, "scratch");
+  mkdirSync(scratch, { mode: 0o711 });
+  const socket = path.join(dir, "executor.sock");
+  const asRoot = process.getuid?.() === 0;
+  const child = spawn(PYTHON, ["-I", EXECUTOR], {
+    env: {
+      SANDBOX_EXECUTOR_SOCKET: socket,
+      SANDBOX_SCRATCH_DIR: scratch,
+      SANDBOX_API_UID: String(process.getuid?.() ?? 0),
+      // No cgroup of its own here: SCHED_IDLE would rank executions below the whole machine.
+      SANDBOX_EXECUTION_SCHED: "normal",
+      ...(asRoot ? { SANDBOX_RUN_AS_UID: String(uid), SANDBOX_RUN_AS_GID: String(uid) } : {}),
+      // Only the executor's own settings: the api's (a token) never reach it.
+      ...Object.fromEntries(Object.entries(env).filter(([key]) => key === "SANDBOX_ISOLATION" || key === "SANDBOX_SCRATCH_SIZE")),
+    },
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let seen = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('"executor listening"')) resolve();
+    });
+    child.once("exit", () => reject(new Error(`the executor exited: ${seen}`)));
+  });
+  return {
+    socket,
+    process: child,
+    dir,
+    async stop() {
+      // SIGTERM: the executor stops listening and waits for its executions (all stopped by now).
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(killer);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface RunningSandbox {
   readonly url: string;
@@ -29,26 +79,14 @@ export interface ExecuteBody {
 }
 
 /**
- * Starts the runtime in this process on a free port. Run as root (this machine), executions get
- * `uid`: each test file passes its own, so that one file's reaper never touches another's.
+ * Starts the api in this process on a free port, and the executor beside it. Run as root (this
+ * machine), executions get `uid`: each test file passes its own.
  */
 export async function startSandbox(uid: number, env: Record<string, string> = {}): Promise<RunningSandbox> {
-  const scratch = mkdtempSync(path.join(tmpdir(), "agentyard-sandbox-"));
-  // Traversable by the execution user, as /sandbox is in the image.
-  chmodSync(scratch, 0o711);
-  const asRoot = process.getuid?.() === 0;
-  const config = loadConfig(
-    {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      SANDBOX_PYTHON: PYTHON,
-      SANDBOX_SCRATCH_DIR: path.join(scratch, "runs"),
-      ...(asRoot ? { SANDBOX_RUN_AS_UID: String(uid), SANDBOX_RUN_AS_GID: String(uid) } : {}),
-      ...env,
-    },
-    () => "",
-  );
+  const executor = await startExecutor(uid, env);
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: executor.socket, ...env }, () => "");
   const sandbox = new Sandbox(config);
+  await sandbox.checkExecutor();
   const server = createSandboxServer(sandbox);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -74,7 +112,7 @@ export async function startSandbox(uid: number, env: Record<string, string> = {}
       await sandbox.shutdown(0);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      rmSync(scratch, { recursive: true, force: true });
+      await executor.stop();
     },
   };
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { loadConfig } from "../sandbox/src/config";
-import { type RunningSandbox, alive, eventually, processesOf, startSandbox } from "./sandbox-harness";
+import { type RunningSandbox, alive, eventually, startSandbox } from "./sandbox-harness";
 
 /* Everything here runs against the service listening on a port, with real Python processes. */
 
@@ -13,7 +14,7 @@ const asRoot = process.getuid?.() === 0;
 describe("the sandbox runtime, against the running service", () => {
   let s: RunningSandbox;
   before(async () => {
-    s = await startSandbox(UID, { MAX_SANDBOXES: "4", SANDBOX_WARM_POOL: "2", SANDBOX_OUTPUT_LIMIT: "65536", SANDBOX_MEMORY_LIMIT: "256m", SANDBOX_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20" });
+    s = await startSandbox(UID, { MAX_SANDBOXES: "4", SANDBOX_OUTPUT_LIMIT: "65536", SANDBOX_MEMORY_LIMIT: "256m", SANDBOX_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20" });
     await eventually(() => s.sandbox.ready);
   });
   after(async () => {
@@ -32,9 +33,9 @@ describe("the sandbox runtime, against the running service", () => {
     assert.equal((await s.execute({ code: "print(" })).exitCode, 1);
   });
 
-  it("never reuses an interpreter: every execution is a new process", async () => {
+  it("never reuses a process: every execution is a new one, with nothing left of the last", async () => {
     const pids = new Set<string>();
-    for (let i = 0; i < 6; i++) pids.add((await s.execute({ code: "import os\nprint(os.getpid())" })).stdout);
+    for (let i = 0; i < 6; i++) pids.add((await s.execute({ code: "import os\nprint(os.readlink('/proc/self'))\nsecret = 1" })).stdout);
     assert.equal(pids.size, 6);
     const leaked = await s.execute({ code: "try:\n    print(secret)\nexcept NameError:\n    print('clean')" });
     assert.equal(leaked.stdout, "clean\n");
@@ -48,15 +49,15 @@ describe("the sandbox runtime, against the running service", () => {
     assert.equal(seen.cwd, seen.home);
   });
 
-  it("hides one execution's files from the next: the directory is gone and its parent cannot be listed", async () => {
-    const first = await s.execute({ code: "import os, tempfile\nopen('notes.txt', 'w').write('secret')\ntempfile.mkstemp()\nprint(os.getcwd())" });
-    const dir = first.stdout.trim();
-    const second = await s.execute({ code: `import os\nprint(os.path.exists(${JSON.stringify(dir)}))\ntry:\n    os.listdir(os.path.dirname(os.getcwd()))\n    print('listed')\nexcept PermissionError:\n    print('denied')` });
-    assert.equal(second.stdout, asRoot ? "False\ndenied\n" : "False\nlisted\n");
+  it("hides one execution's files from the next: scratch directory, /tmp and /dev/shm", async () => {
+    await s.execute({ code: "open('notes.txt', 'w').write('secret')\nopen('/tmp/left', 'w').write('x')\nopen('/dev/shm/left', 'w').write('x')" });
+    const second = await s.execute({ code: "import os\nprint([os.path.exists(p) for p in ('notes.txt', '/tmp/left', '/dev/shm/left')])" });
+    assert.equal(second.stdout, "[False, False, False]\n");
   });
 
   it("kills the whole process group at the timeout, children included", async () => {
-    const code = "import os, subprocess, time, sys\np = subprocess.Popen(['sleep', '300'])\npid = os.fork()\nif pid == 0:\n    time.sleep(300)\nprint(p.pid, pid, flush=True)\ntime.sleep(300)";
+    // Pids as /proc (this machine's) names them: inside its PID namespace the execution is PID 1.
+    const code = "import os, subprocess, time, sys\np = subprocess.Popen([sys.executable, '-c', 'import os, time\\nprint(os.readlink(\\'/proc/self\\'), end=\\' \\', flush=True)\\ntime.sleep(300)'])\ntime.sleep(0.3)\nif os.fork() == 0:\n    print(os.readlink('/proc/self'), flush=True)\n    time.sleep(300)\ntime.sleep(300)";
     const r = await s.execute({ code, timeoutMs: 700 });
     assert.equal(r.timedOut, true);
     assert.ok(r.durationMs < 3000, `answered after ${r.durationMs} ms`);
@@ -66,10 +67,12 @@ describe("the sandbox runtime, against the running service", () => {
   });
 
   it("kills a descendant that left its process group to outlive the execution", { skip: !asRoot && "needs a dedicated execution uid" }, async () => {
-    const code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\nelse:\n    time.sleep(0.2)\n    print('parent done')";
+    const code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    print(os.readlink('/proc/self'), flush=True)\n    time.sleep(300)\nelse:\n    time.sleep(0.3)\n    print('parent done')";
     const r = await s.execute({ code });
     assert.equal(r.exitCode, 0);
-    assert.ok(await eventually(async () => (await processesOf(UID)).length <= s.config.warmPool, 4000), "only the warm pool is left");
+    const escaped = Number(r.stdout.split("\n")[0]);
+    assert.ok(escaped > 1, r.stdout);
+    assert.ok(await eventually(() => !alive(escaped), 4000), "the descendant that left its group is gone");
   });
 
   it("stops code at its memory limit", async () => {
@@ -81,9 +84,8 @@ describe("the sandbox runtime, against the running service", () => {
 
   it("stops code at its CPU-time limit, before the wall-clock timeout", async () => {
     const r = await s.execute({ code: "while True:\n    pass" });
-    assert.equal(r.timedOut, false);
+    assert.equal(r.timedOut, false, "stopped by RLIMIT_CPU (SIGXCPU), not by the 20 s timeout");
     assert.equal(r.exitCode, null);
-    assert.ok(r.durationMs < 6000, `${r.durationMs} ms`);
   });
 
   it("caps output and stops the code that floods it", async () => {
@@ -91,17 +93,6 @@ describe("the sandbox runtime, against the running service", () => {
     assert.equal(r.truncated, true);
     assert.equal(r.timedOut, false);
     assert.equal(Buffer.byteLength(r.stdout), 65536);
-  });
-
-  it("contains a fork bomb and stays healthy while it runs", async () => {
-    const bomb = s.execute({ code: "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", timeoutMs: 2000 });
-    await new Promise((r) => setTimeout(r, 500));
-    const health = await fetch(`${s.url}/health`);
-    assert.equal(health.status, 200);
-    const r = await bomb;
-    assert.equal(r.timedOut, true);
-    if (asRoot) assert.ok(await eventually(async () => (await processesOf(UID)).length <= s.config.warmPool, 5000), "every bomb process is gone");
-    assert.equal((await s.execute({ code: "print('after')" })).stdout, "after\n");
   });
 
   it("answers malformed requests with 400 and a reason", async () => {
@@ -112,6 +103,7 @@ describe("the sandbox runtime, against the running service", () => {
       [{ code: "1", timeoutMs: 10_000_000 }, /timeoutMs: expected at most 20000/],
       [{ code: "1", timeoutMs: 1.5 }, /timeoutMs: expected an integer/],
       [{ code: "1", extra: true }, /unknown field "extra"/],
+      [{ code: "print(1)\u0000" }, /code: expected Python source without NUL bytes/],
     ];
     for (const [body, reason] of cases) {
       const res = await s.post(body);
@@ -134,13 +126,14 @@ describe("the sandbox runtime, against the running service", () => {
     }
   });
 
-  it("moves its metrics: executions by outcome, durations, warm pool", async () => {
+  it("moves its metrics: executions by outcome, durations, the executor's isolation", async () => {
     const before = await s.metric('sandbox_executions_total{outcome="success"}');
     const count = await s.metric("sandbox_execution_duration_seconds_count");
     await s.execute({ code: "pass" });
     assert.equal(await s.metric('sandbox_executions_total{outcome="success"}'), before + 1);
     assert.equal(await s.metric("sandbox_execution_duration_seconds_count"), count + 1);
-    assert.ok(await eventually(async () => (await s.metric("sandbox_warm_pool_size")) === 2));
+    assert.equal(await s.metric("sandbox_warm_pool_size"), 1);
+    assert.equal(await s.metric("sandbox_isolation_namespaces"), 1, "this machine lets executions have their namespaces");
     assert.equal(await s.metric("sandbox_max_concurrent_executions"), 4);
     assert.ok((await s.metric('sandbox_executions_total{outcome="timeout"}')) >= 1);
   });
@@ -149,7 +142,7 @@ describe("the sandbox runtime, against the running service", () => {
 describe("the sandbox runtime over capacity", () => {
   let s: RunningSandbox;
   before(async () => {
-    s = await startSandbox(UID + 1, { MAX_SANDBOXES: "2", SANDBOX_QUEUE_LIMIT: "2", SANDBOX_WARM_POOL: "2" });
+    s = await startSandbox(UID + 1, { MAX_SANDBOXES: "2", SANDBOX_QUEUE_LIMIT: "2" });
   });
   after(async () => {
     await s.close();
@@ -181,7 +174,7 @@ describe("the sandbox runtime with a bearer token", () => {
   let s: RunningSandbox;
   const token = "t0ken-that-is-long-enough";
   before(async () => {
-    s = await startSandbox(UID + 2, { SANDBOX_AUTH_TOKEN: token, SANDBOX_WARM_POOL: "0" });
+    s = await startSandbox(UID + 2, { SANDBOX_AUTH_TOKEN: token });
   });
   after(async () => {
     await s.close();
@@ -192,6 +185,37 @@ describe("the sandbox runtime with a bearer token", () => {
     assert.equal((await s.post({ code: "print(1)" }, { authorization: "Bearer wrong" })).status, 401);
     assert.equal((await s.post({ code: "print(1)" }, { authorization: `Bearer ${token}` })).status, 200);
     for (const path of ["/health", "/ready", "/metrics"]) assert.equal((await fetch(`${s.url}${path}`)).status, 200, path);
+  });
+
+  it("answers a 50 MB unauthenticated body with 401 before reading it, and closes the connection", async () => {
+    const { port } = new URL(s.url);
+    const answer = await new Promise<{ head: string; sent: number }>((resolve) => {
+      const total = 50 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      const socket = connect(Number(port), "127.0.0.1");
+      let sent = 0;
+      let head = "";
+      socket.on("data", (d: Buffer) => (head += d.toString()));
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve({ head: head.split("\r\n")[0], sent }));
+      socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${total}\r\n\r\n`);
+      const pump = (): void => {
+        while (sent < total && !head && !socket.destroyed) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) return void socket.once("drain", pump);
+        }
+        if (!head) socket.end();
+      };
+      pump();
+    });
+    assert.equal(answer.head, "HTTP/1.1 401 Unauthorized");
+    assert.ok(answer.sent < 8 * 1024 * 1024, `${answer.sent} bytes sent before the answer`);
+  });
+
+  it("refuses GET /mcp: the stateless endpoint holds no stream open", async () => {
+    const res = await fetch(`${s.url}/mcp`, { headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" } });
+    assert.equal(res.status, 405);
+    await res.text();
   });
 });
 

@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { PYTHON } from "./sandbox-harness";
+import { startExecutor } from "./sandbox-harness";
 
 /* The service as a process, as Kubernetes and ECS run it: SIGTERM, then a grace period. */
 
 const MAIN = path.join(__dirname, "..", "sandbox", "src", "main.ts");
 
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; scratch: string }> {
-  const scratch = mkdtempSync(path.join(tmpdir(), "agentyard-sandbox-"));
-  chmodSync(scratch, 0o711);
+async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; stopExecutor: () => Promise<void> }> {
+  const executor = await startExecutor(61010);
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_PYTHON: PYTHON, SANDBOX_SCRATCH_DIR: path.join(scratch, "runs"), ...(process.getuid?.() === 0 ? { SANDBOX_RUN_AS_UID: "61010", SANDBOX_RUN_AS_GID: "61010" } : {}), ...env },
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: executor.socket, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -27,7 +24,9 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
     });
     child.once("exit", () => reject(new Error(`exited before listening: ${seen}`)));
   });
-  return { child, url: `http://127.0.0.1:${port}`, exited, scratch };
+  // Ready once the executor answered its first ping.
+  while ((await fetch(`http://127.0.0.1:${port}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+  return { child, url: `http://127.0.0.1:${port}`, exited, stopExecutor: () => executor.stop() };
 }
 
 const run = (url: string, code: string) =>
@@ -47,7 +46,7 @@ describe("graceful shutdown on SIGTERM", () => {
       await assert.rejects(fetch(`${p.url}/health`), "no longer listening");
     } finally {
       p.child.kill("SIGKILL");
-      rmSync(p.scratch, { recursive: true, force: true });
+      await p.stopExecutor();
     }
   });
 
@@ -65,7 +64,7 @@ describe("graceful shutdown on SIGTERM", () => {
       assert.ok(Date.now() - started < 5000);
     } finally {
       p.child.kill("SIGKILL");
-      rmSync(p.scratch, { recursive: true, force: true });
+      await p.stopExecutor();
     }
   });
 });

@@ -219,7 +219,7 @@ export function capacityText(report: CapacityReport): string {
   for (const w of report.workloads) out.push(`  ${w.name}: ${w.maxReplicas} x ${fmt(w.request)} = ${fmt(times(w.request, w.maxReplicas))} on ${w.pools.join(" + ") || "no pool"}`);
   for (const p of report.pools) out.push(`  pool ${p.name} (${p.kind}): ${fmt(p.capacity)} at most${p.kind === "karpenter" || p.kind === "managed" ? `, ${fmt(p.usable)} allocatable (${ALLOCATABLE_SHARE * 100} %)` : ""}`);
   for (const u of report.uncounted) out.push(`  not counted: ${u}`);
-  for (const w of report.warnings) out.push(`  WARNING ${w}`);
-  if (report.warnings.length === 0) out.push("  every workload can reach its maximum.");
+  // The warnings themselves are the plan's diagnostics (cli/main.ts): printed once, under Diagnostics.
+  out.push(report.warnings.length === 0 ? "  every workload can reach its maximum." : `  ${report.warnings.length} workload group(s) cannot reach their maximum: see Diagnostics.`);
   return out.join("\n");
 }

@@ -8,6 +8,10 @@ import type { EnvironmentSettings } from "../../infra/config/schema";
  * - logGbPerGroup: GB ingested into each log group a month;
  * - wafMillionRequests: million requests through the WAF a month;
  * - ecrGbPerRepository: GB of images kept in each ECR repository;
- * - ampMillionSamples: million samples Amazon Managed Prometheus ingests a month.
+ * - ampMillionSamples: million samples Amazon Managed Prometheus ingests a month;
+ * - backupGbPerVault: GB of database recovery points each AWS Backup vault holds (a first full
+ *   snapshot, then daily increments, over the retention);
+ * - backupCopyGbPerMonth: GB those copies move to the second region a month (prod: the increments
+ *   plus a full copy now and then).
  */
 export type UsageAssumptions = EnvironmentSettings["cost"];

@@ -2,6 +2,7 @@ import type { PlannedResource } from "../plan/engine";
 import { eksSupportStatus, utcDay } from "../../infra/cluster/eks-versions";
 import type { UsageAssumptions } from "./assumptions";
 import { FARGATE_SPOT_FACTOR, HOURS_PER_MONTH, PRICES, PRICE_TABLE_DATE, type Price, type RegionPrices, SPOT_PRICE_FACTOR } from "./prices";
+import { quantityGiB } from "./quantity";
 import { ecsScaleFactors, karpenterNodeFigures } from "./scale";
 
 export interface CostLine {
@@ -24,7 +25,7 @@ export interface CostEstimate {
   readonly byComponent: Record<string, number>;
   readonly lines: CostLine[];
   /** Resources with a cost this table does not know: listed, never counted as zero. */
-  readonly unpriced: Array<{ urn: string; type: string; name: string }>;
+  readonly unpriced: Array<{ urn: string; type: string; name: string; reason?: string }>;
   /**
    * The same stack at maximum scale (every autoscaler at its maximum: Karpenter's nodes for the
    * workloads' maximum replicas, ECS services at their maximum tasks); the figures above are at
@@ -47,8 +48,9 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   "aws:wafv2/webAclAssociation:WebAclAssociation", "aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation",
   "aws:lambda/invocation:Invocation", "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
   "aws:ecs/taskDefinition:TaskDefinition", "aws:servicediscovery/service:Service", "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
-  "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:ec2/launchTemplate:LaunchTemplate",
+  "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition",
+  "aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:sns/topicSubscription:TopicSubscription",
   "docker-build:index:Image", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId",
   // Karpenter (infra/cluster/karpenter.ts): IAM and tags are free; EventBridge does not charge for AWS service
   // events it delivers (https://aws.amazon.com/eventbridge/pricing/), and interruption messages stay far below SQS's
@@ -104,9 +106,16 @@ const PRICERS: Record<string, Pricer> = {
     return { usd, basis: `${type} x ${H} h + ${disk} GB gp3` };
   },
   "aws:ec2/eip:Eip": (_r, c) => ({ usd: fixed(c, "publicIpv4Hour").usd * H, basis: `public IPv4: ${H} h x $${fixed(c, "publicIpv4Hour").usd}` }),
-  "aws:lb/loadBalancer:LoadBalancer": (_r, c) => {
+  "aws:lb/loadBalancer:LoadBalancer": (r, c) => {
     const usd = (fixed(c, "albHour").usd + c.a.albLcus * fixed(c, "albLcuHour").usd) * H;
-    return { usd, basis: `${H} h x ($${fixed(c, "albHour").usd} + ${c.a.albLcus} LCU x $${fixed(c, "albLcuHour").usd})` };
+    // An internet-facing load balancer holds a public IPv4 address in each of its AZs (subnets),
+    // at $0.005 an hour each since February 2024: https://aws.amazon.com/vpc/pricing/ and
+    // https://aws.amazon.com/blogs/aws/new-aws-public-ipv4-address-charge-public-ip-insights/
+    // (service-managed addresses, ELB included). It may add nodes under load: this is the floor.
+    const azs = ((r.inputs.subnets as unknown[] | undefined) ?? (r.inputs.subnetMappings as unknown[] | undefined) ?? []).length;
+    const ips = r.inputs.internal === true || r.inputs.ipAddressType === "dualstack-without-public-ipv4" ? 0 : azs;
+    const ipUsd = ips * fixed(c, "publicIpv4Hour").usd * H;
+    return { usd: usd + ipUsd, basis: `${H} h x ($${fixed(c, "albHour").usd} + ${c.a.albLcus} LCU x $${fixed(c, "albLcuHour").usd})${ips ? ` + ${ips} public IPv4 (one per AZ) x ${H} h x $${fixed(c, "publicIpv4Hour").usd}` : ""}` };
   },
   "aws:eks/cluster:Cluster": (r, c) => {
     // Extended support is billed only on an EXTENDED upgrade policy, from the day the version leaves standard support.
@@ -120,7 +129,14 @@ const PRICERS: Record<string, Pricer> = {
     const count = Number((r.inputs.scalingConfig as { desiredSize: number }).desiredSize);
     const spot = r.inputs.capacityType === "SPOT";
     const hourly = lookup(c.p.ec2Hour, type, "EC2 instance type").usd * (spot ? SPOT_PRICE_FACTOR : 1);
-    return { usd: count * hourly * H, basis: `${count} x ${type}${spot ? ` spot (${SPOT_PRICE_FACTOR} of on-demand)` : ""} x ${H} h x $${money(hourly * 1000) / 1000}` };
+    // Each node's root volume: diskSize, or EKS's default of 20 GiB for Linux nodes
+    // (https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html, diskSize).
+    // With a launch template the volume is the template's: left out here and said so.
+    const fromTemplate = r.inputs.launchTemplate !== undefined && r.inputs.diskSize === undefined;
+    const disk = fromTemplate ? 0 : Number(r.inputs.diskSize ?? 20);
+    const diskUsd = count * disk * fixed(c, "ebsGp3GbMonth").usd;
+    const diskBasis = fromTemplate ? " (root volumes from the launch template: not counted)" : ` + ${count} x ${disk} GB EBS root volume`;
+    return { usd: count * hourly * H + diskUsd, basis: `${count} x ${type}${spot ? ` spot (${SPOT_PRICE_FACTOR} of on-demand)` : ""} x ${H} h x $${money(hourly * 1000) / 1000}${diskBasis}` };
   },
   "aws:ecs/service:Service": (r, c) => {
     const task = taskOf(r, c.all);
@@ -186,7 +202,48 @@ const PRICERS: Record<string, Pricer> = {
   "aws:ecr/repository:Repository": (_r, c) => ({ usd: c.a.ecrGbPerRepository * fixed(c, "ecrGbMonth").usd, basis: `${c.a.ecrGbPerRepository} GB stored` }),
   "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (_r, c) => ({ usd: fixed(c, "cloudMapNamespaceMonth").usd, basis: "its private hosted zone" }),
   "aws:amp/workspace:Workspace": (_r, c) => ({ usd: c.a.ampMillionSamples * fixed(c, "ampMillionSamples").usd, basis: `${c.a.ampMillionSamples} M samples ingested` }),
+  // Recovery points kept in a vault; a vault in a second region (tagged with it) also pays the copies' transfer.
+  "aws:backup/vault:Vault": (r, c) => {
+    const storage = c.a.backupGbPerVault * fixed(c, "backupRdsGbMonth").usd;
+    const copyRegion = (r.inputs.tags as Record<string, string> | undefined)?.region;
+    if (copyRegion === undefined) return { usd: storage, basis: `${c.a.backupGbPerVault} GB of snapshots x $${fixed(c, "backupRdsGbMonth").usd}` };
+    const transfer = c.a.backupCopyGbPerMonth * fixed(c, "interRegionTransferGb").usd;
+    return { usd: storage + transfer, basis: `${c.a.backupGbPerVault} GB of snapshot copies in ${copyRegion} + ${c.a.backupCopyGbPerMonth} GB copied x $${fixed(c, "interRegionTransferGb").usd}` };
+  },
+  // The add-on is free; the Container Insights metrics it sends are priced per observation or GB, not known here.
+  "aws:eks/addon:Addon": (r) => (r.inputs.addonName === "amazon-cloudwatch-observability" ? undefined : { usd: 0, basis: "EKS add-on: free" }),
 };
+
+/** Storage requests of the PersistentVolumeClaims a chart's values or a claim ask for (`...spec.resources.requests.storage`, `persistence.size`). */
+function claimedGiB(value: unknown, path: readonly string[] = []): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + claimedGiB(v, path), 0);
+  if (value === null || typeof value !== "object") return 0;
+  let total = 0;
+  for (const [key, v] of Object.entries(value)) {
+    const here = [...path, key];
+    const claim = here.slice(-3).join(".") === "resources.requests.storage" || (key === "size" && path[path.length - 1] === "persistence" && (value as { enabled?: unknown }).enabled !== false);
+    total += claim ? (quantityGiB(v) ?? 0) : claimedGiB(v, here);
+  }
+  return total;
+}
+
+/**
+ * Volumes Kubernetes asks for on EKS: each PersistentVolumeClaim becomes an EBS volume (the EBS
+ * CSI driver's gp3 class), priced per GB-month. A chart's claims are read from its values (the
+ * Prometheus volume of kube-prometheus-stack); on a cluster that is not EKS they are not AWS's bill.
+ */
+function kubernetesVolumes(resources: readonly PlannedResource[], c: Context, byUrn: ReadonlyMap<string, PlannedResource>): CostLine[] {
+  if (!resources.some((r) => r.type === "aws:eks/cluster:Cluster")) return [];
+  const lines: CostLine[] = [];
+  for (const r of resources) {
+    const source = r.type === "kubernetes:helm.sh/v3:Release" ? r.inputs.values : r.type === "kubernetes:core/v1:PersistentVolumeClaim" ? r.inputs.spec : undefined;
+    const gib = claimedGiB(source);
+    if (gib <= 0) continue;
+    const price = fixed(c, "ebsGp3GbMonth").usd;
+    lines.push({ urn: r.urn, type: r.type, name: r.name, component: componentOf(r, byUrn), monthlyUsd: money(gib * price), basis: `${money(gib)} GiB of PersistentVolumeClaims as EBS gp3 x $${price}` });
+  }
+  return lines;
+}
 
 /** Every AWS type the estimate knows: priced, free, or explicitly unpriced. */
 export function isKnownType(type: string): boolean {
@@ -212,13 +269,23 @@ export function estimateCost(resources: readonly PlannedResource[], region: stri
   for (const r of resources.filter((x) => x.custom && !x.type.startsWith("kubernetes:") && !x.type.startsWith("pulumi:"))) {
     const pricer = PRICERS[r.type];
     if (pricer) {
-      const figure = pricer(r, ctx);
+      let figure: ReturnType<Pricer>;
+      try {
+        figure = pricer(r, ctx);
+      } catch (error) {
+        // A size the table lacks (an instance class of someone else's stack): listed, not guessed.
+        if (!(error instanceof UnknownPriceError)) throw error;
+        unpriced.push({ urn: r.urn, type: r.type, name: r.name, reason: error.message });
+        continue;
+      }
       if (figure) lines.push({ urn: r.urn, type: r.type, name: r.name, component: componentOf(r, byUrn), monthlyUsd: money(figure.usd), basis: figure.basis });
       else unpriced.push({ urn: r.urn, type: r.type, name: r.name });
     } else if (!FREE_TYPES.has(r.type)) {
-      unpriced.push({ urn: r.urn, type: r.type, name: r.name });
+      // A type this table has never seen (a consumer's own resources included): listed, never zero.
+      unpriced.push({ urn: r.urn, type: r.type, name: r.name, ...(UNPRICED_TYPES.has(r.type) ? {} : { reason: "type not in the price table" }) });
     }
   }
+  lines.push(...kubernetesVolumes(resources, ctx, byUrn));
   // Karpenter's nodes at minimum scale count in the estimate; the maximum-scale figures replace them (and the
   // ECS services' minimum-scale lines) in `maximum`.
   const karpenter = karpenterNodeFigures(resources, p);

@@ -29,6 +29,8 @@ const SRC = {
   ecr: "https://aws.amazon.com/ecr/pricing/",
   cloudmap: "https://aws.amazon.com/cloud-map/pricing/",
   amp: "https://aws.amazon.com/prometheus/pricing/",
+  backup: "https://aws.amazon.com/backup/pricing/",
+  transfer: "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer_within_the_same_AWS_Region (to another region)",
   ipv4: "https://aws.amazon.com/vpc/pricing/ (public IPv4 address)",
 } as const;
 
@@ -59,7 +61,9 @@ export type PriceKey =
   | "ecrGbMonth"
   | "cloudMapNamespaceMonth"
   | "ampMillionSamples"
-  | "rdsProxyVcpuHour";
+  | "rdsProxyVcpuHour"
+  | "backupRdsGbMonth"
+  | "interRegionTransferGb";
 
 export interface RegionPrices {
   readonly fixed: Readonly<Record<PriceKey, Price>>;
@@ -105,6 +109,8 @@ function region(f: Record<PriceKey, number>, ec2: Record<string, number>, rds: R
     cloudMapNamespaceMonth: ["namespace-month (hosted zone)", SRC.cloudmap],
     ampMillionSamples: ["million samples ingested", SRC.amp],
     rdsProxyVcpuHour: ["vCPU-hour of the database instance (2 vCPU minimum)", "https://aws.amazon.com/rds/proxy/pricing/"],
+    backupRdsGbMonth: ["GB-month of RDS snapshots (warm)", SRC.backup],
+    interRegionTransferGb: ["GB to another region", SRC.transfer],
   };
   const fixed = Object.fromEntries(Object.entries(f).map(([k, usd]) => [k, { usd, per: per[k as PriceKey][0], source: per[k as PriceKey][1] }])) as Record<PriceKey, Price>;
   const table = (t: Record<string, number>, source: string) => Object.fromEntries(Object.entries(t).map(([k, usd]) => [k, hour(usd, source)]));
@@ -140,6 +146,8 @@ const US_FIXED: Record<PriceKey, number> = {
   cloudMapNamespaceMonth: 0.5,
   ampMillionSamples: 0.09,
   rdsProxyVcpuHour: 0.015,
+  backupRdsGbMonth: 0.095,
+  interRegionTransferGb: 0.02,
 };
 /** vCPUs per RDS instance class (https://aws.amazon.com/rds/instance-types/). */
 const RDS_VCPUS: Record<string, number> = { "db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.t4g.large": 2, "db.r6g.large": 2, "db.r6g.xlarge": 4, "db.r7g.large": 2, "db.m6g.large": 2 };

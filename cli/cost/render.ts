@@ -14,7 +14,7 @@ export function costText(e: CostEstimate): string {
   for (const l of lines) out.push(`    ${l.name.padEnd(nameWidth)}  ${usd(l.monthlyUsd).padStart(10)}  ${l.basis}`);
   if (e.unpriced.length) {
     out.push("", "  unpriced (not counted; priced by usage this table does not know):");
-    for (const u of e.unpriced) out.push(`    ${u.name}  ${u.type}`);
+    for (const u of e.unpriced) out.push(`    ${u.name}  ${u.type}${u.reason ? `  (${u.reason})` : ""}`);
   }
   out.push("", `  assumptions: ${Object.entries(e.assumptions).map(([k, v]) => `${k}=${v}`).join(", ")} (override with agentyard:cost)`);
   if (e.maximum.lines.length) {

@@ -2,6 +2,7 @@ import type { PlannedResource } from "../plan/engine";
 import { type Amount, type WorkloadDemand, checkCapacity } from "../capacity/check";
 import { ALLOCATABLE_SHARE, INSTANCE_SHAPES } from "../capacity/instances";
 import { HOURS_PER_MONTH, type RegionPrices, SPOT_PRICE_FACTOR } from "./prices";
+import { quantityGiB } from "./quantity";
 
 /** A resource's monthly figure at one scale. */
 export interface ScaledFigure {
@@ -17,7 +18,8 @@ export interface ScaledFigure {
  * m6i.large for x86 pools and m7g.large for Graviton ones (2 vCPU, 8 GiB, 90 % allocatable), which
  * is what Karpenter's c/m/r generation-6+ requirements often pick for pods of this size; Spot pools
  * at SPOT_PRICE_FACTOR of on-demand. Pods inside Helm releases (Prometheus, the controllers) run on
- * the managed nodes and are not counted, so the figure is a floor.
+ * the managed nodes and are not counted, so the figure is a floor. Each node's EBS root volumes
+ * (the EC2NodeClass's blockDeviceMappings) are priced as gp3, as a managed node's root volume is.
  */
 const REFERENCE = { amd64: "m6i.large", arm64: "m7g.large" } as const;
 
@@ -32,6 +34,14 @@ function demandOf(workloads: readonly WorkloadDemand[], scale: "min" | "max"): A
     },
     { vcpu: 0, memoryGiB: 0 },
   );
+}
+
+/** GiB of EBS volumes each node of a NodePool gets from its EC2NodeClass (spec.blockDeviceMappings). */
+function rootVolumesGiB(resources: readonly PlannedResource[], pool: PlannedResource): number {
+  const ref = obj(obj(obj(obj(pool.inputs.spec).template).spec).nodeClassRef).name;
+  const nodeClass = resources.find((r) => r.type === "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass" && obj(r.inputs.metadata).name === ref);
+  const mappings = (obj(nodeClass?.inputs.spec).blockDeviceMappings as Array<{ ebs?: { volumeSize?: unknown } }> | undefined) ?? [];
+  return mappings.reduce((n, m) => n + (quantityGiB(m.ebs?.volumeSize) ?? 0), 0);
 }
 
 /** Monthly cost of each Karpenter NodePool's nodes at minimum and at maximum scale. */
@@ -52,6 +62,8 @@ export function karpenterNodeFigures(resources: readonly PlannedResource[], p: R
     const managed = report.pools.filter((x) => x.kind === "managed" && workloads.some((w) => w.pools.includes(x.name)));
     const held = managed.reduce<Amount>((sum, x) => ({ vcpu: sum.vcpu + x.usable.vcpu, memoryGiB: sum.memoryGiB + x.usable.memoryGiB }), { vcpu: 0, memoryGiB: 0 });
     const limit = report.pools.find((x) => x.name === name)?.capacity;
+    const diskGb = rootVolumesGiB(resources, pool);
+    const diskMonth = diskGb * p.fixed.ebsGp3GbMonth.usd;
     for (const scale of ["min", "max"] as const) {
       const demand = demandOf(workloads, scale);
       const need = { vcpu: Math.max(0, demand.vcpu - held.vcpu), memoryGiB: Math.max(0, demand.memoryGiB - held.memoryGiB) };
@@ -61,8 +73,8 @@ export function karpenterNodeFigures(resources: readonly PlannedResource[], p: R
       const what = `${scale === "min" ? "minimum" : "maximum"} scale: ${round(demand.vcpu)} vCPU / ${round(demand.memoryGiB)} GiB requested, ${round(held.vcpu)} vCPU / ${round(held.memoryGiB)} GiB on managed nodes`;
       figures[scale].push({
         urn: pool.urn,
-        usd: nodes * hourly * HOURS_PER_MONTH,
-        basis: `${nodes} x ${type}${spot ? ` spot (${SPOT_PRICE_FACTOR} of on-demand)` : ""} x ${HOURS_PER_MONTH} h (Karpenter, ${what})`,
+        usd: nodes * (hourly * HOURS_PER_MONTH + diskMonth),
+        basis: `${nodes} x ${type}${spot ? ` spot (${SPOT_PRICE_FACTOR} of on-demand)` : ""} x ${HOURS_PER_MONTH} h + ${nodes} x ${round(diskGb)} GB EBS root volume (Karpenter, ${what})`,
       });
     }
   }

@@ -73,13 +73,15 @@ export interface EvaluateOptions {
 export interface Evaluation<T> {
   readonly resources: readonly PlannedResource[];
   readonly result: T;
+  /** What the program logged with `pulumi.log.warn` (and `.error`), in order: shown together after the plan. */
+  readonly warnings: readonly string[];
 }
 
 /**
  * Runs `program` under Pulumi's mock engine and returns every resource it registered. No CLI,
  * no credentials, no network. Runs are sequential within a process: the SDK's state is global.
  */
-export function evaluate<T>(program: () => T, options: EvaluateOptions): Promise<Evaluation<T>> {
+export function evaluate<T>(program: () => T | Promise<T>, options: EvaluateOptions): Promise<Evaluation<T>> {
   // The SDK's state is process-global: two evaluations at once would mix their resources.
   const run = queue.then(() => evaluateNow(program, options));
   queue = run.then(
@@ -91,7 +93,7 @@ export function evaluate<T>(program: () => T, options: EvaluateOptions): Promise
 
 let queue: Promise<void> = Promise.resolve();
 
-async function evaluateNow<T>(program: () => T, options: EvaluateOptions): Promise<Evaluation<T>> {
+async function evaluateNow<T>(program: () => T | Promise<T>, options: EvaluateOptions): Promise<Evaluation<T>> {
   const region = options.config["aws:region"] ?? "us-east-1";
   const ctx: MockContext = { region };
   const preview = options.preview ?? false;
@@ -144,8 +146,19 @@ async function evaluateNow<T>(program: () => T, options: EvaluateOptions): Promi
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on("unhandledRejection", onRejection);
+  // With no engine the SDK prints warnings as they come, in the middle of the output; a plan
+  // collects them and shows them together at the end, as `pulumi preview` does.
+  const warnings: string[] = [];
+  // The SDK captures a stack trace for every promise it makes (for its leak report), which is a
+  // third of a plan's time: none are captured while evaluating unless AGENTYARD_STACK_TRACES is set.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.AGENTYARD_STACK_TRACES) Error.stackTraceLimit = 0;
+  const log = pulumi.log as { warn: typeof pulumi.log.warn; error: typeof pulumi.log.error };
+  const { warn, error } = log;
+  log.warn = async (message: string) => void warnings.push(message);
+  log.error = async (message: string) => void warnings.push(`error: ${message}`);
   try {
-    const result = program();
+    const result = await program();
     await settings.waitForRPCs();
     // Outputs whose apply threw surface as rejections a few turns after the queue drains.
     for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
@@ -155,8 +168,11 @@ async function evaluateNow<T>(program: () => T, options: EvaluateOptions): Promi
       const mock = r.custom ? made.get(`${r.type}::${r.name}`) : undefined;
       return mock ? { ...r, id: mock.id, outputs: sanitize(mock.state) as Record<string, unknown> } : r;
     });
-    return { resources: withOutputs, result };
+    return { resources: withOutputs, result, warnings };
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+    log.warn = warn;
+    log.error = error;
     process.off("unhandledRejection", onRejection);
   }
 }

@@ -50,10 +50,12 @@ export function mockId(type: string, name: string, inputs: Inputs): string {
   return `${name}-${stableHex(`${type}/${name}`, 7)}`;
 }
 
-/** The physical name AWS would hold: the explicit one, or Pulumi's auto-name of logical name plus suffix. */
+/** The physical name AWS would hold: the explicit one, the prefix plus a unique suffix, or Pulumi's auto-name of logical name plus suffix. */
 function physical(name: string, inputs: Inputs, key = "name"): string {
   const given = inputs[key];
-  return typeof given === "string" ? given : `${name}-${stableHex(name, 7)}`;
+  if (typeof given === "string") return given;
+  if (key === "name" && typeof inputs.namePrefix === "string") return `${inputs.namePrefix}${stableHex(name, 26)}`;
+  return `${name}-${stableHex(name, 7)}`;
 }
 
 function arn(ctx: MockContext, service: string, resource: string, global = false): string {
@@ -106,7 +108,11 @@ const BY_TYPE: Record<string, OutputsFor> = {
     const n = physical(name, inputs);
     return { name: n, arn: arn(ctx, "secretsmanager", `secret:${n}-${stableHex(n, 6)}`) };
   },
-  "aws:secretsmanager/secretVersion:SecretVersion": (name) => ({ versionId: stableHex(name, 32) }),
+  // `arn` is the secret's ARN (the provider's SecretVersion.arn): the one the Secret above was given.
+  "aws:secretsmanager/secretVersion:SecretVersion": (name, inputs, ctx) => {
+    const secret = String(inputs.secretId);
+    return { versionId: stableHex(name, 32), arn: secret.startsWith("arn:") ? secret : arn(ctx, "secretsmanager", `secret:${secret}-${stableHex(secret, 6)}`) };
+  },
   "aws:s3/bucket:Bucket": (name, inputs, ctx) => {
     const n = physical(name, inputs, "bucket");
     return { bucket: n, arn: `arn:aws:s3:::${n}`, bucketDomainName: `${n}.s3.amazonaws.com`, bucketRegionalDomainName: `${n}.s3.${ctx.region}.amazonaws.com`, region: ctx.region };
@@ -135,6 +141,14 @@ const BY_TYPE: Record<string, OutputsFor> = {
     ],
   }),
   "aws:wafv2/webAcl:WebAcl": (name, inputs, ctx) => ({ arn: arn(ctx, "wafv2", `regional/webacl/${physical(name, inputs)}/${stableHex(name, 36)}`), capacity: 700 }),
+  "aws:rds/parameterGroup:ParameterGroup": (name, inputs, ctx) => {
+    const n = physical(name, inputs);
+    return { name: n, arn: arn(ctx, "rds", `pg:${n}`) };
+  },
+  "aws:elasticache/parameterGroup:ParameterGroup": (name, inputs, ctx) => {
+    const n = physical(name, inputs);
+    return { name: n, arn: arn(ctx, "elasticache", `parametergroup:${n}`) };
+  },
   "aws:rds/instance:Instance": (name, inputs, ctx) => {
     const identifier = physical(name, inputs, "identifier");
     const address = `${identifier}.c${stableHex(name, 11)}.${ctx.region}.rds.amazonaws.com`;

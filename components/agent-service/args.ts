@@ -67,6 +67,16 @@ export interface AgentServiceArgs {
    */
   env?: Record<string, pulumi.Input<string>>;
   /**
+   * The OpenTelemetry collector's OTLP/HTTP endpoint (MonitoringStack's `otlpEndpoint`): sets
+   * OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME (the service's name)
+   * and OTEL_RESOURCE_ATTRIBUTES; `env` overrides any of them.
+   * @example
+   * ```ts
+   * { otlpEndpoint: monitoring.otlpEndpoint }
+   * ```
+   */
+  otlpEndpoint?: pulumi.Input<string>;
+  /**
    * Secrets as environment variables, by reference (Secrets Manager ARN and JSON key, or a Kubernetes Secret).
    * @example
    * ```ts

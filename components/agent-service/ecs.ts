@@ -3,9 +3,11 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as vpc from "@pulumi/aws/vpc";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import { createFargateService } from "../../infra/cluster/fargate-service";
-import { namedTags, stackRegion, standardTags } from "../../infra/naming";
+import { currentScope, namedTags, stackRegion, standardTags } from "../../infra/naming";
 import { ecsValueFrom } from "../data-tier";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
+import { MAX_REQUEST_BODY_BYTES } from "../load-balancer/body-limit";
+import { telemetryEnv } from "./telemetry";
 
 const COMPONENT = "agents";
 
@@ -34,7 +36,14 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
   // Agents call model APIs on the internet; nothing else leaves but to the stores and the sandbox.
   new vpc.SecurityGroupEgressRule(`${name}-egress-https`, { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "model APIs, AWS APIs", tags: standardTags(COMPONENT) }, child);
 
-  const env: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), ...args.dataTier?.connection.env, ...args.env };
+  // The body limit the stack promises: only the service can enforce it on AWS (see load-balancer/body-limit.ts).
+  const env: Record<string, pulumi.Input<string>> = {
+    PORT: String(cfg.port),
+    MAX_REQUEST_BODY_BYTES: String(MAX_REQUEST_BODY_BYTES),
+    ...args.dataTier?.connection.env,
+    ...telemetryEnv(name, args.otlpEndpoint, currentScope().stack),
+    ...args.env,
+  };
   const secrets: Record<string, pulumi.Input<string>> = {};
   const secretArns: pulumi.Input<string>[] = [];
   for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) {
@@ -61,11 +70,13 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
   }
 
   let targetGroupArn: pulumi.Output<string> | undefined;
+  let listenerRule: pulumi.Resource | undefined;
   let requestLabel: pulumi.Output<string> | undefined;
   const lb = args.loadBalancer;
   if (lb && args.route) {
     const attached = lb.attach(name, { port: cfg.port, healthCheckPath: "/ready", ...args.route });
     targetGroupArn = attached.targetGroupArn;
+    listenerRule = attached.listenerRule;
     if (lb.securityGroupId) {
       new vpc.SecurityGroupIngressRule(`${name}-from-load-balancer`, { securityGroupId: securityGroup.id, referencedSecurityGroupId: lb.securityGroupId, ipProtocol: "tcp", fromPort: cfg.port, toPort: cfg.port, description: "ALB", tags: standardTags(COMPONENT) }, child);
       new vpc.SecurityGroupEgressRule(`${name}-lb-egress`, { securityGroupId: lb.securityGroupId, referencedSecurityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: cfg.port, toPort: cfg.port, description: `to ${name}`, tags: standardTags(COMPONENT) }, child);
@@ -94,6 +105,7 @@ export function createEcsAgent(parent: pulumi.Resource, name: string, cfg: Norma
     arm64: args.arm64 ?? cluster.settings.architecture === "arm64",
     scratchPaths: ["/tmp"],
     targetGroupArn,
+    listenerRule,
     requestCountResourceLabel: requestLabel,
     logRetentionDays: args.logRetentionDays ?? 30,
     region: stackRegion(),

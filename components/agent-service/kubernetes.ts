@@ -8,6 +8,8 @@ import { currentScope, standardTags } from "../../infra/naming";
 import { SANDBOX_CLIENT_LABEL } from "../sandbox-host";
 import type { AgentServiceArgs, NormalizedAgentArgs } from "./args";
 import { resolveSecret } from "./secrets";
+import { MAX_REQUEST_BODY_BYTES } from "../load-balancer/body-limit";
+import { telemetryEnv } from "./telemetry";
 
 export interface KubernetesAgent {
   readonly namespace: pulumi.Output<string>;
@@ -23,7 +25,14 @@ export function createKubernetesAgent(parent: pulumi.Resource, name: string, cfg
   const namespaceName = args.namespace ?? `${scope.project}-${scope.stack}-agents`.slice(0, 63);
   const namespace = args.createNamespace === false ? pulumi.output(namespaceName) : restrictedNamespace(parent, `${name}-namespace`, namespaceName, provider).metadata.name;
 
-  const config: Record<string, pulumi.Input<string>> = { PORT: String(cfg.port), ...args.dataTier?.connection.env, ...args.env };
+  // The body limit the stack promises: only the service can enforce it on AWS (see load-balancer/body-limit.ts).
+  const config: Record<string, pulumi.Input<string>> = {
+    PORT: String(cfg.port),
+    MAX_REQUEST_BODY_BYTES: String(MAX_REQUEST_BODY_BYTES),
+    ...args.dataTier?.connection.env,
+    ...telemetryEnv(name, args.otlpEndpoint, currentScope().stack),
+    ...args.env,
+  };
   const secrets: Record<string, pulumi.Input<string>> = {};
   for (const [key, ref] of Object.entries({ ...args.dataTier?.connection.secrets, ...args.secrets })) secrets[key] = resolveSecret(parent, ref);
   if (args.sandbox) {

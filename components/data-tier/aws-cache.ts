@@ -15,6 +15,8 @@ export const REDIS_PORT = 6379;
 export interface AwsCache {
   readonly replicationGroup: elasticache.ReplicationGroup;
   readonly secret: secretsmanager.Secret;
+  /** Its value: readers of the secret must wait for it. */
+  readonly secretVersion: secretsmanager.SecretVersion;
 }
 
 /** ElastiCache parameter group family: `redis7`, `valkey8`. */
@@ -46,7 +48,8 @@ export function createAwsCache(
       transform.cacheParameterGroup,
       `${name}-cache-params`,
       {
-        name: physicalName("cacheParameterGroup", [`cache-${family}`]),
+        // Auto-named (ElastiCache takes no name prefix): a new family or description replaces the
+        // group, created before the old one is released, so a fixed name would collide.
         family,
         description: "agentyard: eviction policy by preset",
         parameters: [{ name: "maxmemory-policy", value: cache.maxmemoryPolicy }],
@@ -109,7 +112,7 @@ export function createAwsCache(
     },
     child,
   );
-  new secretsmanager.SecretVersion(
+  const secretVersion = new secretsmanager.SecretVersion(
     `${name}-cache-secret-value`,
     {
       secretId: secret.id,
@@ -121,5 +124,5 @@ export function createAwsCache(
     },
     child,
   );
-  return { replicationGroup, secret };
+  return { replicationGroup, secret, secretVersion };
 }

@@ -11,6 +11,7 @@ import { physicalName, standardTags } from "../../infra/naming";
 import { applyTransform } from "../../infra/transform";
 import type { DataTierArgs, NormalizedDataTierArgs } from "./args";
 import { COMPONENT } from "./aws-security";
+import { restoreArgs } from "./aws-backup";
 
 export const POSTGRES_PORT = 5432;
 /** The master user: used by the bootstrap only; its password is RDS-managed and rotated in Secrets Manager. */
@@ -51,7 +52,10 @@ export function createAwsDatabase(
       transform.parameterGroup,
       `${name}-db-params`,
       {
-        name: physicalName("dbParameterGroup", [`db-pg${major}`]),
+        // A prefix, not a name: a new family (a major upgrade) or description replaces the group, and
+        // the replacement is created first while the instance still uses the old one
+        // (https://www.pulumi.com/registry/packages/aws/api-docs/rds/parametergroup/: namePrefix).
+        namePrefix: `${physicalName("dbParameterGroup", [`db-pg${major}`])}-`,
         family: `postgres${major}`,
         description: "agentyard: TLS only, pg_stat_statements, slow statement log, connection limit",
         parameters: [
@@ -103,6 +107,8 @@ export function createAwsDatabase(
         kmsKeyId: key.arn,
         dbName: cfg.databaseName,
         username: MASTER_USER,
+        // A restore takes the master user and database name from the backup (aws-backup.ts).
+        ...restoreArgs(db.restoreFrom),
         manageMasterUserPassword: true,
         masterUserSecretKmsKeyId: key.arn,
         iamDatabaseAuthenticationEnabled: true,

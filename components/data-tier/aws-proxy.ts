@@ -21,6 +21,8 @@ export interface AwsProxy {
    * (the policy refuses DATABASE_URL in plain environment), so it is one.
    */
   readonly urlSecret: secretsmanager.Secret;
+  /** Its value: a reader referring to this version's ARN waits until the URL is written. */
+  readonly urlSecretVersion: secretsmanager.SecretVersion;
   /** What a client's role needs to connect through the proxy as the application user with an IAM token. */
   readonly connectStatement: { Effect: "Allow"; Action: string[]; Resource: pulumi.Output<string>[] };
 }
@@ -118,10 +120,10 @@ export function createAwsProxy(parent: pulumi.Resource, name: string, cfg: Norma
     { name: physicalName("secret", ["db-proxy-url"]), description: `DATABASE_URL of ${cfg.appUser} through RDS Proxy (IAM token as password)`, kmsKeyId: key.arn, recoveryWindowInDays: cfg.deletionProtection ? 30 : 0, tags },
     child,
   );
-  new secretsmanager.SecretVersion(
+  const urlSecretVersion = new secretsmanager.SecretVersion(
     `${name}-proxy-url-secret-value`,
     { secretId: urlSecret.id, secretString: pulumi.secret(pulumi.interpolate`{"url":"postgresql://${cfg.appUser}@${proxy.endpoint}:${POSTGRES_PORT}/${cfg.databaseName}?sslmode=require"}`) },
     child,
   );
-  return { proxy, endpoint: proxy.endpoint, securityGroup, urlSecret, connectStatement: { Effect: "Allow", Action: ["rds-db:connect"], Resource: [dbUserArn] } };
+  return { proxy, endpoint: proxy.endpoint, securityGroup, urlSecret, urlSecretVersion, connectStatement: { Effect: "Allow", Action: ["rds-db:connect"], Resource: [dbUserArn] } };
 }

@@ -5,6 +5,7 @@ import type { Platform } from "../../infra/config/schema";
 import { physicalName, standardTags } from "../../infra/naming";
 import { applyTransform } from "../../infra/transform";
 import { type DataTierArgs, type NormalizedDataTierArgs, normalizeDataTierArgs } from "./args";
+import { createAwsBackup } from "./aws-backup";
 import { createAwsBootstrap } from "./aws-bootstrap";
 import { REDIS_PORT, createAwsCache } from "./aws-cache";
 import { POSTGRES_PORT, createAwsDatabase } from "./aws-database";
@@ -118,11 +119,14 @@ export class DataTier extends pulumi.ComponentResource {
           REDIS_PORT: pulumi.output(String(REDIS_PORT)),
           REDIS_TLS: pulumi.output("true"),
         },
+        // The ARN as the secret's value (SecretVersion) gives it: a reader (a deploy-time read, an
+        // ECS task definition's valueFrom) then waits until the value is written, not only the secret
+        // created; before that Secrets Manager has no AWSCURRENT version to return.
         secrets: {
-          DATABASE_URL: ref(made.database.appSecret.arn, "url"),
-          DATABASE_PASSWORD: ref(made.database.appSecret.arn, "password"),
-          REDIS_URL: ref(made.cache.secret.arn, "url"),
-          REDIS_PASSWORD: ref(made.cache.secret.arn, "authToken"),
+          DATABASE_URL: ref(made.database.appSecretVersion.arn, "url"),
+          DATABASE_PASSWORD: ref(made.database.appSecretVersion.arn, "password"),
+          REDIS_URL: ref(made.cache.secretVersion.arn, "url"),
+          REDIS_PASSWORD: ref(made.cache.secretVersion.arn, "authToken"),
         },
       };
       if (made.proxy) {
@@ -131,7 +135,7 @@ export class DataTier extends pulumi.ComponentResource {
         const direct = this.connection.secrets.DATABASE_URL;
         this.connection = {
           env: { ...this.connection.env, DATABASE_HOST: made.proxy.endpoint, DATABASE_DIRECT_HOST: this.databaseHost, DATABASE_AUTH: pulumi.output("iam") },
-          secrets: { ...this.connection.secrets, DATABASE_URL: ref(made.proxy.urlSecret.arn, "url"), DATABASE_DIRECT_URL: direct },
+          secrets: { ...this.connection.secrets, DATABASE_URL: ref(made.proxy.urlSecretVersion.arn, "url"), DATABASE_DIRECT_URL: direct },
         };
         this.secretArns = [...this.secretArns, made.proxy.urlSecret.arn];
         this.proxySecurityGroup = made.proxy.securityGroup;
@@ -186,6 +190,7 @@ export class DataTier extends pulumi.ComponentResource {
     const cache = createAwsCache(this, name, cfg, args, key, securityGroups.cache);
     const bootstrap = createAwsBootstrap(this, name, cfg, args, key, securityGroups.database, database);
     const proxy = cfg.database.proxy ? createAwsProxy(this, name, cfg, args, key, database, securityGroups.database) : undefined;
-    return { key, securityGroups, database, cache, bootstrap, proxy };
+    const backup = createAwsBackup(this, name, cfg, key, database.instance);
+    return { key, securityGroups, database, cache, bootstrap, proxy, backup };
   }
 }

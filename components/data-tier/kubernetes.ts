@@ -11,6 +11,7 @@ import { currentScope } from "../../infra/naming";
 import { type Transform, applyTransform } from "../../infra/transform";
 import type { DataTierArgs, NormalizedDataTierArgs } from "./args";
 import type { ConnectionSettings } from "./connection";
+import { createKubernetesBackup } from "./kubernetes-backup";
 
 export const DEFAULT_IMAGES = {
   postgres: "pgvector/pgvector:0.8.1-pg17",
@@ -74,6 +75,7 @@ export function createKubernetesDataTier(parent: pulumi.Resource, name: string, 
   );
 
   const postgres = postgresStatefulSet(parent, name, cfg, args, namespace, images.postgres, dbSecret);
+  createKubernetesBackup(parent, name, cfg, { namespace, image: images.postgres, databaseHost, secretName: dbSecret.metadata.name, storageClassName: args.storageClassName });
   redisStatefulSet(parent, name, cfg, args, namespace, images.redis, cacheSecret);
 
   const { sql, checksum } = renderBootstrapSql(cfg.embeddingDimensions);

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../../infra/config/schema";
-import { currentScope } from "../../infra/naming";
 import { type LoadBalancerArgs, type NormalizedLoadBalancerArgs, normalizeLoadBalancerArgs } from "./args";
 import { type AwsFrontDoor, createAwsFrontDoor } from "./aws";
 import { type KubernetesFrontDoor, createKubernetesFrontDoor } from "./kubernetes";
@@ -8,6 +7,7 @@ import { type NormalizedRoute, type RouteArgs, normalizeRoute, routeProblems } f
 
 export type { LoadBalancerArgs } from "./args";
 export type { RouteArgs } from "./routes";
+export { MAX_REQUEST_BODY_BYTES } from "./body-limit";
 
 /** What a route gives the service behind it. */
 export interface AttachedRoute {
@@ -15,6 +15,8 @@ export interface AttachedRoute {
   /** The target group (`eks`, `ecs`): ECS services register to it, Kubernetes through a TargetGroupBinding. */
   readonly targetGroupArn: pulumi.Output<string> | undefined;
   readonly port: number;
+  /** The listener rule that forwards to the target group (`eks`, `ecs`): an ECS service must wait for it. */
+  readonly listenerRule: pulumi.Resource | undefined;
 }
 
 /**
@@ -83,20 +85,21 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.attached.push(route);
     const made = this.frontDoor.attach(route);
     const targetGroupArn = "targetGroup" in made ? made.targetGroup.arn : undefined;
-    const attached = { name: route.name, targetGroupArn, port: route.port };
+    const listenerRule = "rule" in made ? made.rule : undefined;
+    const attached = { name: route.name, targetGroupArn, port: route.port, listenerRule };
     this.routes[route.name] = attached;
     return attached;
   }
 }
 
 function checkRoutes(lbName: string, platform: Platform, entries: ReadonlyArray<[string, RouteArgs]>, taken: readonly NormalizedRoute[]): NormalizedRoute[] {
-  const scope = currentScope();
   const accepted: NormalizedRoute[] = [];
   const problems: string[] = [];
   for (const [name, route] of entries) {
-    const targetGroupName = route.targetGroupName ?? `${scope.project}-${scope.stack}-${name}`;
+    // Auto-named unless given: a replacement then gets a new name instead of colliding with the old.
+    const targetGroupName = route.targetGroupName;
     // Kubernetes has no target groups, so their name limit does not apply there.
-    const checkedName = platform === "kubernetes" ? "ingress" : targetGroupName;
+    const checkedName = platform === "kubernetes" ? undefined : targetGroupName;
     const found = routeProblems(lbName, name, route, checkedName, [...taken, ...accepted]);
     problems.push(...found);
     if (found.length === 0) accepted.push(normalizeRoute(name, route, targetGroupName));

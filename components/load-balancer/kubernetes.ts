@@ -3,6 +3,7 @@ import * as networking from "@pulumi/kubernetes/networking";
 import { applyTransform } from "../../infra/transform";
 import type { LoadBalancerArgs, NormalizedLoadBalancerArgs } from "./args";
 import { type NormalizedRoute, patternPrefix } from "./routes";
+import { NGINX_BODY_SIZE } from "./body-limit";
 
 /** ALB pattern to an Ingress prefix: `/v1/*` -> `/v1`, `/*` -> `/`. */
 export function ingressPrefix(pattern: string): string {
@@ -21,6 +22,8 @@ export function ingressAnnotations(cfg: NormalizedLoadBalancerArgs, route: Norma
     "nginx.ingress.kubernetes.io/proxy-read-timeout": String(cfg.idleTimeoutSeconds),
     "nginx.ingress.kubernetes.io/proxy-send-timeout": String(cfg.idleTimeoutSeconds),
     "nginx.ingress.kubernetes.io/ssl-redirect": tls ? "true" : "false",
+    // ingress-nginx refuses bodies over 1m by default; the stack promises 10 MB (body-limit.ts).
+    "nginx.ingress.kubernetes.io/proxy-body-size": NGINX_BODY_SIZE,
   };
   if (!cfg.allowedCidrs.includes("0.0.0.0/0")) annotations["nginx.ingress.kubernetes.io/whitelist-source-range"] = cfg.allowedCidrs.join(",");
   return annotations;

@@ -81,8 +81,11 @@ export interface RouteArgs {
    */
   serviceName?: string;
   /**
-   * The target group's name; at most 32 characters, refused (not shortened) when longer.
-   * @default "<project>-<stack>-<route>"
+   * A fixed name for the target group; at most 32 characters, refused (not shortened) when longer.
+   * A fixed name cannot survive a replacement (a new port, protocol or VPC): the new target group
+   * is created before the old one is deleted, and AWS refuses the name twice. The deploy rule
+   * `replaceable-resources-not-fixed-names` fails a plan that sets one.
+   * @default auto-named by Pulumi from the load balancer's and the route's names (a new name on replacement)
    * @example
    * ```ts
    * { targetGroupName: "prod-agents" }
@@ -102,7 +105,8 @@ export interface NormalizedRoute {
   readonly deregistrationDelaySeconds: number;
   readonly slowStartSeconds: number;
   readonly serviceName: string;
-  readonly targetGroupName: string;
+  /** Undefined: auto-named. */
+  readonly targetGroupName: string | undefined;
 }
 
 /** The literal part of an ALB path pattern, before its first `*`: `/auth/*` -> `/auth/`. */
@@ -121,7 +125,7 @@ function inRange(n: number, min: number, max: number) {
  * Checks one route against the AWS rules and the routes already attached, and lists every problem,
  * so that a bad route stops the program before the load balancer or anything else is registered.
  */
-export function routeProblems(lbName: string, name: string, route: RouteArgs, targetGroupName: string, taken: readonly NormalizedRoute[]): string[] {
+export function routeProblems(lbName: string, name: string, route: RouteArgs, targetGroupName: string | undefined, taken: readonly NormalizedRoute[]): string[] {
   const where = `LoadBalancer "${lbName}" route "${name}"`;
   const problems: string[] = [];
   if (!ROUTE_NAME.test(name)) problems.push(`${where}: the name must be 2-32 lower-case letters, digits and dashes`);
@@ -130,12 +134,12 @@ export function routeProblems(lbName: string, name: string, route: RouteArgs, ta
   const clash = taken.find((r) => r.priority === route.priority);
   if (clash) problems.push(`${where}: priority ${route.priority} is already used by route "${clash.name}"; listener rule priorities must be unique`);
   if (taken.some((r) => r.name === name)) problems.push(`${where}: a route of that name is already attached`);
-  if (targetGroupName.length > AWS_NAME_LIMITS.targetGroup) {
+  if (targetGroupName !== undefined && targetGroupName.length > AWS_NAME_LIMITS.targetGroup) {
     problems.push(
       `${where}: target group name "${targetGroupName}" is ${targetGroupName.length} characters; AWS allows at most ${AWS_NAME_LIMITS.targetGroup} (shorten the route name or set targetGroupName)`,
     );
   }
-  if (!ELB_NAME_PATTERN.test(targetGroupName)) problems.push(`${where}: target group name "${targetGroupName}" may hold only letters, digits and inner dashes`);
+  if (targetGroupName !== undefined && !ELB_NAME_PATTERN.test(targetGroupName)) problems.push(`${where}: target group name "${targetGroupName}" may hold only letters, digits and inner dashes`);
   if ((route.pathPatterns?.length ?? 0) + (route.hosts?.length ?? 0) > 5) problems.push(`${where}: an ALB rule takes at most 5 path and host values in all`);
   for (const path of route.pathPatterns ?? []) if (!path.startsWith("/")) problems.push(`${where}: path pattern "${path}" must start with /`);
   const health = route.healthCheckPath ?? "/health";
@@ -149,7 +153,7 @@ export function routeProblems(lbName: string, name: string, route: RouteArgs, ta
   return problems;
 }
 
-export function normalizeRoute(name: string, route: RouteArgs, targetGroupName: string): NormalizedRoute {
+export function normalizeRoute(name: string, route: RouteArgs, targetGroupName: string | undefined): NormalizedRoute {
   const hosts = route.hosts ?? [];
   return {
     name,

@@ -3,6 +3,7 @@ import * as wafv2 from "@pulumi/aws/wafv2";
 import type * as types from "@pulumi/aws/types/input";
 import { standardTags } from "../../infra/naming";
 import { applyTransform, type Transform } from "../../infra/transform";
+import { MAX_REQUEST_BODY_BYTES, greaterThanPattern } from "./body-limit";
 import { patternPrefix } from "./routes";
 
 export interface WafOptions {
@@ -30,7 +31,8 @@ function authScope(patterns: readonly string[]): types.wafv2.WebAclRuleStatement
 
 /**
  * A regional web ACL: a per-IP rate limit on everything (the seeds' API limit), a stricter one on
- * auth paths, and the AWS common rule set. Limits are per minute (a 60 s evaluation window).
+ * auth paths, requests declaring a body over the stack's limit refused, and the AWS common rule set
+ * with its 8 KB body rule counted, not blocking. Limits are per minute (a 60 s evaluation window).
  */
 export function createWebAcl(parent: pulumi.Resource, name: string, albArn: pulumi.Output<string>, options: WafOptions) {
   const rules: types.wafv2.WebAclRule[] = [];
@@ -59,10 +61,33 @@ export function createWebAcl(parent: pulumi.Resource, name: string, albArn: pulu
       visibilityConfig: visibility(`${name}-rate-limit-api`),
     },
     {
-      name: "aws-common-rule-set",
+      // WAF on an ALB inspects only a body's first 8 KB, so it cannot measure one; it can refuse a
+      // declared Content-Length over the limit (chunked bodies declare none: the service enforces).
+      name: "body-over-limit",
       priority: 2,
+      action: { block: {} },
+      statement: {
+        regexMatchStatement: {
+          regexString: greaterThanPattern(MAX_REQUEST_BODY_BYTES),
+          fieldToMatch: { singleHeader: { name: "content-length" } },
+          textTransformations: [{ priority: 0, type: "NONE" }],
+        },
+      },
+      visibilityConfig: visibility(`${name}-body-over-limit`),
+    },
+    {
+      name: "aws-common-rule-set",
+      priority: 3,
       overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesCommonRuleSet" } },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: "AWS",
+          name: "AWSManagedRulesCommonRuleSet",
+          // SizeRestrictions_BODY blocks every body over 8 KB: agent prompts and code are larger.
+          // Counted, so it still shows in metrics (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+          ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }],
+        },
+      },
       visibilityConfig: visibility(`${name}-common-rule-set`),
     },
   );

@@ -7,6 +7,8 @@ import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { DataTier } from "../data-tier";
+import type { EksCluster } from "../../infra/cluster/eks";
+import type { AlertReceivers } from "./alert-receivers";
 
 export interface MonitoringStackArgs {
   /**
@@ -71,6 +73,33 @@ export interface MonitoringStackArgs {
    * ```
    */
   alertReceiver?: { type: "slack" | "webhook"; url: pulumi.Input<string> };
+  /**
+   * Who alerts reach, routed by severity (critical pages through PagerDuty): e-mails subscribed to
+   * the SNS topic (AWS), a Slack or webhook URL and a PagerDuty key, kept secret. In prod, routed
+   * alerts with no receiver are refused.
+   * @example
+   * ```ts
+   * { alerts: { emails: ["oncall@example.com"], pagerDutyKey: config.requireSecret("pagerDutyKey") } }
+   * ```
+   */
+  alerts?: AlertReceivers;
+  /**
+   * Where the OpenTelemetry collector sends traces: an OTLP/HTTP endpoint and its Authorization
+   * header (secret). Unset: AWS X-Ray on `eks` and `ecs`; on `kubernetes` traces are received and dropped.
+   * @example
+   * ```ts
+   * { traceExport: { endpoint: "https://otlp.example.com", authorization: config.requireSecret("otlpAuth") } }
+   * ```
+   */
+  traceExport?: { endpoint: string; authorization?: pulumi.Input<string> };
+  /**
+   * The EKS cluster (platform `eks`): roles for the collector and Alertmanager through IRSA, container logs to CloudWatch.
+   * @example
+   * ```ts
+   * { cluster }
+   * ```
+   */
+  cluster?: EksCluster;
   /**
    * Serve Grafana on this host through the ingress; without it Grafana stays internal (port-forward).
    * @example
@@ -165,6 +194,9 @@ export interface MonitoringStackArgs {
 
 export interface NormalizedMonitoringArgs {
   readonly platform: Platform;
+  readonly preset: PresetName;
+  /** The receivers, with the older `alertReceiver` folded in. */
+  readonly receivers: AlertReceivers;
   readonly retentionHours: number;
   readonly storageGb: number;
   readonly alertsRouted: boolean;
@@ -190,5 +222,15 @@ export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs)
   if (args.grafanaHost !== undefined && args.platform === "ecs") {
     throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "grafanaHost", got: args.grafanaHost, expected: "not set on ecs (Grafana runs in-cluster on eks and kubernetes only)" }]);
   }
-  return { platform: args.platform, ...parsed.data, chartVersion, logRetentionDays: args.logRetentionDays ?? preset.logs.retentionDays };
+  const receivers: AlertReceivers = {
+    ...args.alerts,
+    slackWebhookUrl: args.alerts?.slackWebhookUrl ?? (args.alertReceiver?.type === "slack" ? args.alertReceiver.url : undefined),
+    webhookUrl: args.alerts?.webhookUrl ?? (args.alertReceiver?.type === "webhook" ? args.alertReceiver.url : undefined),
+  };
+  const presetName = args.preset ?? "prod";
+  const someone = (receivers.emails?.length ?? 0) > 0 || receivers.slackWebhookUrl !== undefined || receivers.webhookUrl !== undefined || receivers.pagerDutyKey !== undefined;
+  if (presetName === "prod" && parsed.data.alertsRouted && !someone) {
+    throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "alerts", got: undefined, expected: "at least one receiver in prod while alertsRouted is on (emails, slackWebhookUrl, webhookUrl or pagerDutyKey): an alert must reach someone" }]);
+  }
+  return { platform: args.platform, preset: presetName, receivers, ...parsed.data, chartVersion, logRetentionDays: args.logRetentionDays ?? preset.logs.retentionDays };
 }

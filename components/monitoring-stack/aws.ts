@@ -3,12 +3,14 @@ import * as amp from "@pulumi/aws/amp";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
-import * as kms from "@pulumi/aws/kms";
+import type * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
 import { dump } from "js-yaml";
+import { accountKey } from "../../infra/kms";
 import { renderRulesYaml } from "../../infra/monitoring/rules";
 import { physicalName, standardTags } from "../../infra/naming";
 import type { DataTier } from "../data-tier";
+import { type AlertReceivers, subscribeReceivers } from "./alert-receivers";
 import type { NormalizedMonitoringArgs } from "./args";
 
 const COMPONENT = "monitoring";
@@ -16,6 +18,10 @@ const GIB = 1024 ** 3;
 
 export interface AwsAlerting {
   readonly topic: sns.Topic;
+  /** Critical alerts only (pages): there when a PagerDuty key is configured. */
+  readonly criticalTopic: sns.Topic | undefined;
+  /** The key both topics are encrypted under (publishers need it). */
+  readonly keyArn: pulumi.Output<string>;
   readonly alarms: cloudwatch.MetricAlarm[];
 }
 
@@ -24,64 +30,36 @@ export interface AwsAlerting {
  * Alertmanager) publish to, and alarms on what only CloudWatch sees: RDS storage, connections
  * and CPU, and ElastiCache memory per node.
  */
-export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, data: DataTier | undefined): AwsAlerting {
+export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, data: DataTier | undefined, receivers: AlertReceivers = {}): AwsAlerting {
   const child = { parent };
   const account = getCallerIdentityOutput({}, child).accountId;
   // SNS's AWS-managed key cannot be used by CloudWatch alarms: the topic needs a key of its own.
-  const key = new kms.Key(
-    `${name}-alerts-key`,
-    {
-      description: "agentyard alert topic",
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: account.apply((id: string) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Sid: "Account", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: "kms:*", Resource: "*" },
-            {
-              Sid: "AlarmPublishers",
-              Effect: "Allow",
-              Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
-              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-              Resource: "*",
-              Condition: { StringEquals: { "aws:SourceAccount": id } },
-            },
-          ],
-        }),
-      ),
-      tags: standardTags(COMPONENT),
-    },
-    child,
-  );
-  const topic = new sns.Topic(`${name}-alerts`, { name: physicalName("snsTopic", ["alerts"]), kmsMasterKeyId: key.arn, tags: standardTags(COMPONENT) }, child);
-  new sns.TopicPolicy(
-    `${name}-alerts-policy`,
-    {
-      arn: topic.arn,
-      policy: pulumi.all([topic.arn, account]).apply(([arn, id]) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "AlarmPublishers",
-              Effect: "Allow",
-              Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
-              Action: "sns:Publish",
-              Resource: arn,
-              Condition: { StringEquals: { "aws:SourceAccount": id } },
-            },
-            { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
-          ],
-        }),
-      ),
-    },
-    child,
-  );
+  const key = accountKey(parent, `${name}-alerts-key`, {
+    description: "agentyard alert topic",
+    component: COMPONENT,
+    statements: [
+      (id) => ({
+        Sid: "AlarmPublishers",
+        Effect: "Allow",
+        Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": id } },
+      }),
+    ],
+  });
+  const topic = alertTopic(parent, name, "alerts", key, account);
+  const criticalTopic = receivers.pagerDutyKey !== undefined ? alertTopic(parent, name, "critical", key, account) : undefined;
+  subscribeReceivers(parent, name, receivers, { alerts: topic, critical: criticalTopic });
 
-  const actions = cfg.alertsRouted ? [topic.arn] : [];
-  const alarm = (id: string, args: Omit<cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">) =>
-    new cloudwatch.MetricAlarm(`${name}-${id}`, { ...args, alarmActions: actions, okActions: actions, treatMissingData: "missing", tags: standardTags(COMPONENT) }, child);
+  // Critical alarms also page (the critical topic); warnings go to the alert topic only.
+  const actionsFor = (severity: Severity) => (!cfg.alertsRouted ? [] : severity === "critical" && criticalTopic ? [topic.arn, criticalTopic.arn] : [topic.arn]);
+  const alarm = (id: string, args: Omit<cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags">, severity: Severity = "warning") =>
+    new cloudwatch.MetricAlarm(
+      `${name}-${id}`,
+      { ...args, alarmActions: actionsFor(severity), okActions: actionsFor(severity), treatMissingData: "missing", tags: standardTags(COMPONENT, { severity }) },
+      child,
+    );
   const alarms: cloudwatch.MetricAlarm[] = [];
   if (data?.databaseIdentifier) {
     const db = { DBInstanceIdentifier: data.databaseIdentifier };
@@ -97,7 +75,7 @@ export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: No
         evaluationPeriods: 2,
         comparisonOperator: "LessThanThreshold",
         threshold: Math.round(data.allocatedStorageGb * GIB * 0.1),
-      }),
+      }, "critical"),
       alarm("rds-connections", {
         alarmDescription: "RDS connections over 80 % of max_connections (the seeds' DatabaseConnectionHigh)",
         namespace: "AWS/RDS",
@@ -140,7 +118,40 @@ export function createAwsAlerting(parent: pulumi.Resource, name: string, cfg: No
       );
     }
   }
-  return { topic, alarms };
+  return { topic, criticalTopic, keyArn: key.arn, alarms };
+}
+
+type Severity = "warning" | "critical";
+
+/** A topic under the alert key that CloudWatch and AMP may publish to (this account only), over TLS only. */
+function alertTopic(parent: pulumi.Resource, name: string, kind: "alerts" | "critical", key: kms.Key, account: pulumi.Output<string>): sns.Topic {
+  const child = { parent };
+  const logical = kind === "alerts" ? `${name}-alerts` : `${name}-alerts-critical`;
+  const topic = new sns.Topic(logical, { name: physicalName("snsTopic", [kind === "alerts" ? "alerts" : "alerts-critical"]), kmsMasterKeyId: key.arn, tags: standardTags(COMPONENT) }, child);
+  new sns.TopicPolicy(
+    `${logical}-policy`,
+    {
+      arn: topic.arn,
+      policy: pulumi.all([topic.arn, account]).apply(([arn, id]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AlarmPublishers",
+              Effect: "Allow",
+              Principal: { Service: ["cloudwatch.amazonaws.com", "aps.amazonaws.com"] },
+              Action: "sns:Publish",
+              Resource: arn,
+              Condition: { StringEquals: { "aws:SourceAccount": id } },
+            },
+            { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: arn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+          ],
+        }),
+      ),
+    },
+    child,
+  );
+  return topic;
 }
 
 export interface ManagedPrometheus {
@@ -153,7 +164,7 @@ export interface ManagedPrometheus {
  * On ECS: Amazon Managed Service for Prometheus with our rules uploaded and its Alertmanager
  * routed to the SNS topic. Collectors (an ADOT sidecar per task) remote-write to it.
  */
-export function createManagedPrometheus(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, topic: sns.Topic | undefined): ManagedPrometheus {
+export function createManagedPrometheus(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, alerting: AwsAlerting | undefined): ManagedPrometheus {
   const child = { parent };
   const logGroup = new cloudwatch.LogGroup(`${name}-amp-logs`, { name: `/aws/vendedlogs/prometheus/${physicalName("logGroup", ["amp"])}`, retentionInDays: cfg.logRetentionDays, tags: standardTags(COMPONENT) }, child);
   const workspace = new amp.Workspace(
@@ -167,19 +178,36 @@ export function createManagedPrometheus(parent: pulumi.Resource, name: string, c
     `${name}-alertmanager`,
     {
       workspaceId: workspace.id,
-      definition: pulumi.all([topic?.arn, region]).apply(([topicArn, regionName]) =>
-        dump(
-          {
-            alertmanager_config: dump({
-              route: { receiver: topicArn ? "sns" : "null", group_by: ["alertname", "job"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
-              receivers: topicArn ? [{ name: "null" }, { name: "sns", sns_configs: [{ topic_arn: topicArn, sigv4: { region: regionName }, subject: "agentyard: {{ .CommonLabels.alertname }}" }] }] : [{ name: "null" }],
-            }),
-          },
-          { lineWidth: -1 },
-        ),
+      definition: pulumi.all([alerting?.topic.arn, alerting?.criticalTopic?.arn, region]).apply(([topicArn, criticalArn, regionName]) =>
+        dump({ alertmanager_config: dump(ampAlertmanagerConfig(topicArn, criticalArn, regionName), { lineWidth: -1 }) }, { lineWidth: -1 }),
       ),
     },
     child,
   );
   return { workspace, workspaceArn: workspace.arn, remoteWriteUrl: pulumi.interpolate`${workspace.prometheusEndpoint}api/v1/remote_write` };
+}
+
+/**
+ * AMP's Alertmanager sends to SNS only (its receivers are `sns_configs`):
+ * https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-alertmanager-receiver.html
+ * Critical alerts go to both topics (the critical one pages), the rest to the alert topic.
+ */
+export function ampAlertmanagerConfig(topicArn: string | undefined, criticalArn: string | undefined, region: string) {
+  if (topicArn === undefined) return { route: { receiver: "null" }, receivers: [{ name: "null" }] };
+  const to = (arn: string) => ({ topic_arn: arn, sigv4: { region }, subject: "agentyard {{ .Status }}: {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})", send_resolved: true });
+  return {
+    route: {
+      receiver: "sns",
+      group_by: ["alertname", "job"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "4h",
+      routes: [{ receiver: "sns-critical", matchers: ['severity="critical"'], repeat_interval: "1h" }],
+    },
+    receivers: [
+      { name: "null" },
+      { name: "sns", sns_configs: [to(topicArn)] },
+      { name: "sns-critical", sns_configs: criticalArn ? [to(topicArn), to(criticalArn)] : [to(topicArn)] },
+    ],
+  };
 }

@@ -6,6 +6,7 @@ import { applyTransform } from "../../infra/transform";
 import type { DataTier } from "../data-tier";
 import type { MonitoringStackArgs } from "./args";
 import { SCRAPE_LABEL } from "./labels";
+import { resolveSecret } from "../agent-service/secrets";
 
 export const EXPORTER_IMAGES = {
   postgres: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1",
@@ -24,7 +25,57 @@ interface ExporterSpec {
  */
 export function createExporters(parent: pulumi.Resource, name: string, args: MonitoringStackArgs, data: DataTier): void {
   const namespace = data.namespace as pulumi.Output<string>;
+  deployExporters(parent, name, args, namespace, inClusterSpecs(data), [data]);
+}
+
+/**
+ * On `eks`: the same exporters in the monitoring namespace, against RDS and ElastiCache over TLS,
+ * with the services' credentials (the app role and the AUTH token) read from Secrets Manager into
+ * a Secret of their own at deploy time. TLS: `sslmode=require` (encrypted; the exporter image
+ * carries no RDS CA bundle to verify against) and `rediss://` (ElastiCache's certificate is from a
+ * public CA). The app role sees the statistics views PostgreSQL shows every role
+ * (pg_stat_database, pg_settings); per-query text of other sessions needs pg_monitor.
+ * https://github.com/prometheus-community/postgres_exporter#environment-variables
+ * https://github.com/oliver006/redis_exporter#command-line-flags
+ */
+export function createAwsExporters(parent: pulumi.Resource, name: string, args: MonitoringStackArgs, data: DataTier, namespace: pulumi.Output<string>): void {
+  const secrets = data.connection.secrets;
+  const credentials = new core.Secret(
+    `${name}-data-tier-exporters`,
+    {
+      metadata: { name: AWS_EXPORTER_SECRET, namespace },
+      type: "Opaque",
+      stringData: { DATABASE_PASSWORD: resolveSecret(parent, secrets.DATABASE_PASSWORD), REDIS_PASSWORD: resolveSecret(parent, secrets.REDIS_PASSWORD) },
+    },
+    { parent, provider: args.provider },
+  );
+  const fromSecret = (key: string) => ({ secretKeyRef: { name: AWS_EXPORTER_SECRET, key } });
   const specs: ExporterSpec[] = [
+    {
+      key: "postgres",
+      port: 9187,
+      env: [
+        { name: "DATA_SOURCE_URI", value: pulumi.interpolate`${data.databaseHost}:${data.databasePort}/${data.databaseName}?sslmode=require` },
+        { name: "DATA_SOURCE_USER", value: data.settings.appUser },
+        { name: "DATA_SOURCE_PASS", valueFrom: fromSecret("DATABASE_PASSWORD") },
+      ],
+    },
+    {
+      key: "redis",
+      port: 9121,
+      env: [
+        { name: "REDIS_ADDR", value: pulumi.interpolate`rediss://${data.cacheHost}:${data.cachePort}` },
+        { name: "REDIS_PASSWORD", valueFrom: fromSecret("REDIS_PASSWORD") },
+      ],
+    },
+  ];
+  deployExporters(parent, name, args, namespace, specs, [credentials]);
+}
+
+const AWS_EXPORTER_SECRET = "data-tier-exporters";
+
+function inClusterSpecs(data: DataTier): ExporterSpec[] {
+  return [
     {
       key: "postgres",
       port: 9187,
@@ -43,6 +94,9 @@ export function createExporters(parent: pulumi.Resource, name: string, args: Mon
       ],
     },
   ];
+}
+
+function deployExporters(parent: pulumi.Resource, name: string, args: MonitoringStackArgs, namespace: pulumi.Output<string>, specs: ExporterSpec[], credentials: pulumi.Resource[]): void {
   for (const spec of specs) {
     const labels = { ...appLabels(`${spec.key}-exporter`, "metrics-exporter", name), ...SCRAPE_LABEL };
     const selector = { "app.kubernetes.io/name": `${spec.key}-exporter`, "app.kubernetes.io/instance": name };
@@ -76,8 +130,8 @@ export function createExporters(parent: pulumi.Resource, name: string, args: Mon
             },
           },
         },
-        // The credentials Secrets are the data tier's, named by it: wait for the tier to exist.
-        { parent, provider: args.provider, dependsOn: [data] },
+        // The credentials Secrets are named, not referenced: wait for what makes them.
+        { parent, provider: args.provider, dependsOn: credentials },
       ),
     );
     new core.Service(

@@ -3,7 +3,10 @@ import type { Platform } from "../../infra/config/schema";
 import { stackRegion } from "../../infra/naming";
 import { type MonitoringStackArgs, normalizeMonitoringArgs } from "./args";
 import { createAwsAlerting, createManagedPrometheus } from "./aws";
-import { type ScrapeTarget, createEcsCollector } from "./ecs-collector";
+import { ECS_COLLECTOR_NAME, type ScrapeTarget, createEcsCollector } from "./ecs-collector";
+import { OTLP_HTTP_PORT } from "../../infra/monitoring/otel-collector";
+import { createEksContainerLogs } from "../../infra/cluster/eks-logging";
+import { createEcsExporters } from "./ecs-exporters";
 import { createKubernetesMonitoring } from "./kubernetes";
 
 export type { MonitoringStackArgs } from "./args";
@@ -26,12 +29,18 @@ export class MonitoringStack extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string> | undefined;
   /** The SNS topic alerts go to (AWS platforms). */
   readonly alertTopicArn: pulumi.Output<string> | undefined;
+  /**
+   * The OpenTelemetry collector's OTLP/HTTP endpoint (port 4318; gRPC on 4317) for services'
+   * OTEL_EXPORTER_OTLP_ENDPOINT: in-cluster on `eks` and `kubernetes`, the ECS collector's Cloud Map
+   * name on `ecs` with managed Prometheus; undefined where no collector runs (dev-ecs).
+   */
+  readonly otlpEndpoint: pulumi.Output<string> | undefined;
   /** Where ECS collectors remote-write (Amazon Managed Service for Prometheus). */
   readonly remoteWriteUrl: pulumi.Output<string> | undefined;
   readonly warnings: readonly string[];
   private readonly managed: { workspaceArn: pulumi.Output<string>; remoteWriteUrl: pulumi.Output<string> } | undefined;
   private readonly monitoringName: string;
-  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster"> & { logRetentionDays: number };
+  private readonly ecsArgs: Pick<MonitoringStackArgs, "ecsCluster" | "traceExport" | "dataTier"> & { logRetentionDays: number };
   private collecting = false;
 
   constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -41,28 +50,32 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const warnings: string[] = [];
 
     // Alarms with nowhere to go cost money and page no one: on AWS they come with routing.
-    const alerting = cfg.platform !== "kubernetes" && cfg.alertsRouted ? createAwsAlerting(this, name, cfg, args.dataTier) : undefined;
+    const alerting = cfg.platform !== "kubernetes" && cfg.alertsRouted ? createAwsAlerting(this, name, cfg, args.dataTier, cfg.receivers) : undefined;
     this.alertTopicArn = alerting?.topic.arn;
     if (cfg.platform === "ecs") {
-      this.managed = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting?.topic) : undefined;
+      this.managed = cfg.managedPrometheus ? createManagedPrometheus(this, name, cfg, alerting) : undefined;
       this.remoteWriteUrl = this.managed?.remoteWriteUrl;
+      this.otlpEndpoint = this.managed && args.ecsCluster ? pulumi.interpolate`http://${ECS_COLLECTOR_NAME}.${args.ecsCluster.namespaceName}:${OTLP_HTTP_PORT}` : undefined;
       this.grafanaUrl = undefined;
       this.grafanaAdminSecretName = undefined;
       this.namespace = undefined;
     } else {
-      const k8s = createKubernetesMonitoring(this, name, cfg, args);
+      // Pod logs to CloudWatch Logs on eks (on kubernetes the cluster's own logging applies: README).
+      if (cfg.platform === "eks" && args.cluster) createEksContainerLogs(this, name, args.cluster, cfg.logRetentionDays);
+      const k8s = createKubernetesMonitoring(this, name, cfg, args, alerting ? { arn: alerting.topic.arn, keyArn: alerting.keyArn } : undefined);
       warnings.push(...k8s.warnings);
       this.remoteWriteUrl = undefined;
       this.managed = undefined;
       this.grafanaUrl = k8s.grafanaUrl;
       this.grafanaAdminSecretName = k8s.grafanaAdminSecretName;
+      this.otlpEndpoint = k8s.otlpEndpoint;
       this.namespace = k8s.namespace;
     }
     this.warnings = warnings;
     this.monitoringName = name;
-    this.ecsArgs = { ecsCluster: args.ecsCluster, logRetentionDays: cfg.logRetentionDays };
+    this.ecsArgs = { ecsCluster: args.ecsCluster, traceExport: args.traceExport, dataTier: args.dataTier, logRetentionDays: cfg.logRetentionDays };
     for (const warning of warnings) pulumi.log.warn(`MonitoringStack "${name}": ${warning}`, this);
-    this.registerOutputs({ grafanaUrl: this.grafanaUrl, alertTopicArn: this.alertTopicArn, remoteWriteUrl: this.remoteWriteUrl, warnings });
+    this.registerOutputs({ grafanaUrl: this.grafanaUrl, alertTopicArn: this.alertTopicArn, remoteWriteUrl: this.remoteWriteUrl, otlpEndpoint: this.otlpEndpoint, warnings });
   }
 
   /**
@@ -79,11 +92,23 @@ export class MonitoringStack extends pulumi.ComponentResource {
     if (this.collecting) throw new Error(`MonitoringStack "${this.monitoringName}": collect is called once, with every target`);
     if (!this.ecsArgs.ecsCluster) throw new Error(`MonitoringStack "${this.monitoringName}": on ecs, collect needs ecsCluster`);
     this.collecting = true;
+    const data = this.ecsArgs.dataTier;
+    // The data tier's exporters are scraped as every service is (RDS and ElastiCache only: AWS stores).
+    const exporters = data?.databaseIdentifier
+      ? createEcsExporters(this, this.monitoringName, { cluster: this.ecsArgs.ecsCluster, data, region: stackRegion(), logRetentionDays: this.ecsArgs.logRetentionDays })
+      : [];
     createEcsCollector(
       this,
       this.monitoringName,
-      { cluster: this.ecsArgs.ecsCluster, workspaceArn: this.managed.workspaceArn, remoteWriteUrl: this.managed.remoteWriteUrl, region: stackRegion(), logRetentionDays: this.ecsArgs.logRetentionDays },
-      targets,
+      {
+        cluster: this.ecsArgs.ecsCluster,
+        workspaceArn: this.managed.workspaceArn,
+        remoteWriteUrl: this.managed.remoteWriteUrl,
+        region: stackRegion(),
+        logRetentionDays: this.ecsArgs.logRetentionDays,
+        traceExport: this.ecsArgs.traceExport,
+      },
+      [...targets, ...exporters],
     );
   }
 }

@@ -5,40 +5,34 @@ import * as helm from "@pulumi/kubernetes/helm/v3";
 import * as random from "@pulumi/random";
 import { DASHBOARDS } from "../../infra/monitoring/dashboards";
 import { rulesDocument } from "../../infra/monitoring/rules";
-import { currentScope } from "../../infra/naming";
+import { currentScope, stackRegion } from "../../infra/naming";
 import { applyTransform } from "../../infra/transform";
 import type { MonitoringStackArgs, NormalizedMonitoringArgs } from "./args";
-import { createExporters } from "./exporters";
+import { RECEIVER_SECRET, alertmanagerConfig, receiverSecretData } from "./alert-receivers";
+import { alertmanagerSnsRole } from "./alertmanager-role";
+import { createAwsExporters, createExporters } from "./exporters";
 import { SCRAPE_LABEL } from "./labels";
+import { createOtelCollector } from "./otel-collector";
 
 export const CHART_REPOSITORY = "https://prometheus-community.github.io/helm-charts";
-const RECEIVER_SECRET = "alertmanager-receiver";
 
 export interface KubernetesMonitoring {
   readonly namespace: pulumi.Output<string>;
   readonly release: helm.Release;
   readonly grafanaUrl: pulumi.Output<string>;
   readonly grafanaAdminSecretName: pulumi.Output<string>;
+  /** The OpenTelemetry collector's OTLP/HTTP endpoint. */
+  readonly otlpEndpoint: pulumi.Output<string>;
   readonly warnings: string[];
 }
 
-/** Alertmanager's routing: everything to the receiver when routed, else to a receiver that sends nowhere. */
-export function alertmanagerConfig(cfg: NormalizedMonitoringArgs, receiver: MonitoringStackArgs["alertReceiver"]) {
-  const file = `/etc/alertmanager/secrets/${RECEIVER_SECRET}/url`;
-  const routed = cfg.alertsRouted && receiver !== undefined;
-  const target = !routed
-    ? { name: "agentyard" }
-    : receiver.type === "slack"
-      ? { name: "agentyard", slack_configs: [{ api_url_file: file, send_resolved: true, title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}', text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\n{{ end }}" }] }
-      : { name: "agentyard", webhook_configs: [{ url_file: file, send_resolved: true }] };
-  return {
-    route: { receiver: "agentyard", group_by: ["alertname", "job"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h", routes: [{ receiver: "null", matchers: ['alertname="Watchdog"'] }] },
-    receivers: [{ name: "null" }, target],
-    inhibit_rules: [{ source_matchers: ["severity=critical"], target_matchers: ["severity=warning"], equal: ["alertname", "job"] }],
-  };
+/** The alert topic Alertmanager publishes to on `eks` (for e-mail), with the key it is encrypted under. */
+export interface AlertTopic {
+  readonly arn: pulumi.Output<string>;
+  readonly keyArn: pulumi.Output<string>;
 }
 
-export function createKubernetesMonitoring(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, args: MonitoringStackArgs): KubernetesMonitoring {
+export function createKubernetesMonitoring(parent: pulumi.Resource, name: string, cfg: NormalizedMonitoringArgs, args: MonitoringStackArgs, topic?: AlertTopic): KubernetesMonitoring {
   const child = { parent, provider: args.provider };
   const scope = currentScope();
   const warnings: string[] = [];
@@ -52,11 +46,15 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
     { metadata: { name: "grafana-admin", namespace }, type: "Opaque", stringData: { "admin-user": "admin", "admin-password": password.result } },
     child,
   );
-  const receiver = args.alertReceiver;
-  if (receiver) {
-    new core.Secret(`${name}-alert-receiver`, { metadata: { name: RECEIVER_SECRET, namespace }, type: "Opaque", stringData: { url: receiver.url } }, child);
-  } else if (cfg.alertsRouted) {
-    warnings.push("alertsRouted is on but no alertReceiver is set: alerts show in Alertmanager only");
+  const secretData = receiverSecretData(cfg.receivers);
+  const hasSecret = Object.keys(secretData).length > 0;
+  if (hasSecret) {
+    new core.Secret(`${name}-alert-receiver`, { metadata: { name: RECEIVER_SECRET, namespace }, type: "Opaque", stringData: secretData }, child);
+  }
+  // On eks, e-mail goes through the SNS topic: Alertmanager publishes with a role of its own (IRSA).
+  const sns = topic && args.cluster && cfg.alertsRouted && (cfg.receivers.emails?.length ?? 0) > 0 ? alertmanagerSnsRole(parent, name, args.cluster, namespace, topic) : undefined;
+  if (cfg.alertsRouted && !hasSecret && sns === undefined) {
+    warnings.push("alertsRouted is on but no receiver reaches Alertmanager (monitoring.alerts): alerts show in Alertmanager only");
   }
 
   const values = {
@@ -77,8 +75,9 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
       },
     },
     alertmanager: {
-      config: alertmanagerConfig(cfg, receiver),
-      alertmanagerSpec: { secrets: receiver ? [RECEIVER_SECRET] : [], resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
+      config: alertmanagerConfig(cfg, cfg.receivers, sns ? { topicArn: topic?.arn ?? "", region: stackRegion() } : undefined),
+      serviceAccount: sns ? { annotations: { "eks.amazonaws.com/role-arn": sns.arn } } : {},
+      alertmanagerSpec: { secrets: hasSecret ? [RECEIVER_SECRET] : [], resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
     },
     grafana: {
       admin: { existingSecret: grafanaSecret.metadata.name, userKey: "admin-user", passwordKey: "admin-password" },
@@ -135,12 +134,15 @@ export function createKubernetesMonitoring(parent: pulumi.Resource, name: string
     );
   }
   if (args.dataTier?.namespace) createExporters(parent, name, args, args.dataTier);
+  else if (args.dataTier?.databaseIdentifier && cfg.platform === "eks") createAwsExporters(parent, name, args, args.dataTier, namespace);
+  const otlpEndpoint = createOtelCollector(parent, name, cfg, args, namespace);
 
   return {
     namespace,
     release,
     grafanaUrl: args.grafanaHost ? pulumi.output(`https://${args.grafanaHost}`) : pulumi.interpolate`http://kps-grafana.${namespace}.svc.cluster.local`,
     grafanaAdminSecretName: grafanaSecret.metadata.name,
+    otlpEndpoint,
     warnings,
   };
 }

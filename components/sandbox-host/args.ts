@@ -7,12 +7,15 @@ import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
+import { type SandboxContract, readSandboxContract } from "./contract";
+import { API_MEMORY_MB } from "./runtime-config";
 
 export type SandboxSettings = EnvironmentSettings["sandbox"];
 
 export interface SandboxHostArgs {
   /**
-   * Where it renders: a hardened Deployment on `eks` and `kubernetes`, a Fargate service on `ecs`.
+   * Where it renders: a hardened Deployment on `eks` and `kubernetes`, a Fargate service on `ecs`;
+   * everywhere one image as two containers, `api` (token, HTTP, probes) and `executor` (runs code).
    * @example
    * ```ts
    * { platform: "eks" }
@@ -53,6 +56,18 @@ export interface SandboxHostArgs {
    * ```
    */
   ecsCluster?: EcsCluster;
+  /**
+   * The VPC's AWS endpoints (platform `ecs`): with them the tasks' HTTPS egress goes only to the
+   * interface endpoints' security group and the S3 gateway endpoint's prefix list, never to
+   * 0.0.0.0/0. Without them (no `network.interfaceEndpoints`), image pulls, logs and the token
+   * secret go through NAT and HTTPS must leave to anywhere.
+   * @default none: HTTPS to 0.0.0.0/0
+   * @example
+   * ```ts
+   * { awsEndpoints: { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } }
+   * ```
+   */
+  awsEndpoints?: { securityGroupId: pulumi.Input<string>; s3PrefixListId: pulumi.Input<string> };
   /**
    * Days the task logs are kept (platform `ecs`).
    * @default the preset's `logs.retentionDays`
@@ -104,13 +119,15 @@ export interface SandboxHostArgs {
    * { transform: { deployment: (args) => { args.metadata = { ...args.metadata, annotations: { team: "ai" } }; } } }
    * ```
    */
-  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs> };
+  transform?: { deployment?: Transform<k8s.apps.v1.DeploymentArgs>; seccompInstaller?: Transform<k8s.apps.v1.DaemonSetArgs> };
 }
 
 export interface NormalizedSandboxArgs {
   readonly platform: Platform;
   readonly settings: SandboxSettings;
   readonly logRetentionDays: number;
+  /** The runtime's two-container contract (sandbox/contract.json). */
+  readonly contract: SandboxContract;
 }
 
 export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): NormalizedSandboxArgs {
@@ -123,8 +140,11 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   const s = parsed.data;
   const problems = [];
   if (s.minReplicas > s.maxReplicas) problems.push({ key: "settings.minReplicas", got: s.minReplicas, expected: `at most settings.maxReplicas (${s.maxReplicas})` });
-  if (s.executionMemoryMb > s.memoryMb) problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at most settings.memoryMb (${s.memoryMb}), the pod's limit` });
+  // The api container keeps API_MEMORY_MB of the replica; executions live in the executor's rest.
+  if (s.executionMemoryMb > s.memoryMb - API_MEMORY_MB) {
+    problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at most settings.memoryMb - ${API_MEMORY_MB} (${s.memoryMb - API_MEMORY_MB}), the executor container's limit` });
+  }
   if (s.gvisor && args.platform !== "eks") problems.push({ key: "settings.gvisor", got: true, expected: `false on ${args.platform} (the gVisor node group is made on eks; Fargate isolates each task in its own microVM)` });
   if (problems.length) throw new ConfigError(subject, problems);
-  return { platform: args.platform, settings: s, logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
+  return { platform: args.platform, settings: s, contract: readSandboxContract(), logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
+import type * as ecs from "@pulumi/aws/ecs";
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as vpc from "@pulumi/aws/vpc";
 import * as random from "@pulumi/random";
@@ -8,7 +9,8 @@ import { createFargateService } from "../../infra/cluster/fargate-service";
 import { ContainerImage } from "../../infra/images/image";
 import { namedTags, physicalName, stackRegion, standardTags } from "../../infra/naming";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
-import { SANDBOX_CONTEXT, SANDBOX_PORT, runtimeConfig } from "./runtime-config";
+import { type EcsContainerDefinition, TASK_VOLUMES, splitSandboxContainers } from "./ecs-task";
+import { SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig } from "./runtime-config";
 
 const COMPONENT = "sandbox";
 
@@ -22,7 +24,7 @@ export interface EcsSandbox {
   readonly admit: (client: string, securityGroupId: pulumi.Input<string>) => void;
 }
 
-/** The sandbox as a Fargate service: its own security group, in only from admitted callers. */
+/** The sandbox as a Fargate service of two-container tasks: its own security group, in only from admitted callers. */
 export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: NormalizedSandboxArgs, args: SandboxHostArgs): EcsSandbox {
   const s = cfg.settings;
   const cluster = args.ecsCluster as EcsCluster;
@@ -35,51 +37,88 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     { vpcId: cluster.vpcId, description: "Sandbox tasks: in from admitted callers only; out to pull images and ship logs, and to allow-listed CIDRs", revokeRulesOnDelete: true, tags: namedTags(COMPONENT, "sandbox") },
     child,
   );
-  // Fargate pulls the image and writes logs through the task's own interface: HTTPS must leave.
-  new vpc.SecurityGroupEgressRule(
-    `${name}-egress-https`,
-    { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "ECR, CloudWatch Logs, Secrets Manager", tags: standardTags(COMPONENT) },
-    child,
-  );
+  // Since platform version 1.4.0 Fargate pulls the image, fetches the token secret and ships logs
+  // through the task's own network interface, so its security group must let that HTTPS out
+  // (https://aws.amazon.com/blogs/containers/aws-fargate-launches-platform-version-1-4/).
+  // With the VPC's endpoints that is only to them: the interface endpoints' security group (ECR
+  // api and dkr, Secrets Manager, CloudWatch Logs) and the S3 gateway's prefix list (ECR's image
+  // layers live in S3). Code run in the task then has no way out at all. Without endpoints
+  // (network.interfaceEndpoints off, dev) those calls leave through NAT: HTTPS to anywhere.
+  // The task metadata and credentials endpoint (169.254.170.2), like Amazon DNS, is not filtered
+  // by security groups at all (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html);
+  // the task has no role, so it has no credentials to give (createFargateService, taskRole: false).
+  if (args.awsEndpoints) {
+    new vpc.SecurityGroupEgressRule(
+      `${name}-egress-endpoints`,
+      { securityGroupId: securityGroup.id, referencedSecurityGroupId: args.awsEndpoints.securityGroupId, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "ECR, CloudWatch Logs, Secrets Manager interface endpoints", tags: standardTags(COMPONENT) },
+      child,
+    );
+    new vpc.SecurityGroupEgressRule(
+      `${name}-egress-s3`,
+      { securityGroupId: securityGroup.id, prefixListId: args.awsEndpoints.s3PrefixListId, ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "ECR image layers through the S3 gateway endpoint", tags: standardTags(COMPONENT) },
+      child,
+    );
+  } else {
+    new vpc.SecurityGroupEgressRule(
+      `${name}-egress-https`,
+      { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "ECR, CloudWatch Logs, Secrets Manager through NAT (no VPC endpoints)", tags: standardTags(COMPONENT) },
+      child,
+    );
+  }
   s.egressAllowCidrs.forEach((cidr, i) =>
     new vpc.SecurityGroupEgressRule(`${name}-egress-allow-${i + 1}`, { securityGroupId: securityGroup.id, cidrIpv4: cidr, ipProtocol: "-1", description: "allow-listed by sandbox.egressAllowCidrs", tags: standardTags(COMPONENT) }, child),
   );
 
   const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, child);
   const tokenSecret = new secretsmanager.Secret(`${name}-auth-token-secret`, { name: physicalName("secret", ["sandbox-token"]), description: "Bearer token of the sandbox API", recoveryWindowInDays: 0, tags: standardTags(COMPONENT) }, child);
-  new secretsmanager.SecretVersion(`${name}-auth-token-value`, { secretId: tokenSecret.id, secretString: token.result }, child);
+  const tokenValue = new secretsmanager.SecretVersion(`${name}-auth-token-value`, { secretId: tokenSecret.id, secretString: token.result }, child);
 
+  const contract = cfg.contract;
+  const share = resourceSplit(s);
+  // The service makes one container; the task holds two (ecs-task.ts) on two bind mounts.
+  const twoContainers = (task: ecs.TaskDefinitionArgs) => {
+    task.containerDefinitions = pulumi.output(task.containerDefinitions).apply((json) => {
+      const [main] = JSON.parse(json) as EcsContainerDefinition[];
+      return JSON.stringify(splitSandboxContainers(main, contract, share));
+    });
+    task.volumes = TASK_VOLUMES;
+  };
   const made = createFargateService(parent, name, {
     cluster,
     appName: "sandbox",
     component: COMPONENT,
     image,
     port: SANDBOX_PORT,
-    user: "10001:10001",
+    user: `${contract.api.uid}:${contract.ipcGid}`,
     cpuMillicores: s.cpu,
     memoryMb: s.memoryMb,
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
-    env: runtimeConfig(s),
-    secrets: { SANDBOX_AUTH_TOKEN: tokenSecret.arn },
+    env: runtimeConfig(s, contract),
+    // By the value's ARN: tasks (ours and the agents') start only once the token is written.
+    secrets: { SANDBOX_AUTH_TOKEN: tokenValue.arn },
     secretArns: [tokenSecret.arn],
     kmsKeyArns: [],
+    // No role: no credentials endpoint in any container of the task (the executor's included).
+    taskRole: false,
     securityGroupId: securityGroup.id,
-    healthCheckCommand: ["CMD", "node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"],
+    healthCheckCommand: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${SANDBOX_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     arm64,
-    scratchPaths: ["/sandbox"],
+    scratchPaths: [],
     // Task storage for the executions' scratch: Fargate's minimum is 21 GiB.
     ephemeralStorageGb: Math.max(21, Math.ceil((s.maxConcurrent * 64) / 1024)),
     logRetentionDays: cfg.logRetentionDays,
     region: stackRegion(),
-    ecsExec: cluster.settings.ecsExec,
+    // ECS Exec needs a task role; the sandbox has none.
+    ecsExec: false,
+    transform: { taskDefinition: twoContainers },
   });
   const admitted = new Set<string>();
   return {
     url: pulumi.interpolate`http://${made.dnsName}:${SANDBOX_PORT}`,
     dnsName: made.dnsName,
     token: token.result,
-    tokenSecretArn: tokenSecret.arn,
+    tokenSecretArn: tokenValue.arn,
     image,
     securityGroupId: securityGroup.id,
     admit: (client, clientSg) => {

@@ -8,11 +8,14 @@ export { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT } from "./runtime-c
 
 /**
  * The code-execution sandbox for agents: the runtime from sandbox, isolated from the rest.
- * On `eks` and `kubernetes`: its own namespace, a default-deny NetworkPolicy (in only from agent
- * pods and Prometheus, out only to allow-listed CIDRs), no service-account token, a size-limited
- * scratch volume, optional gVisor. On `ecs`: a Fargate service with its own security group,
- * reachable only from admitted clients. Everywhere: bearer-token auth, autoscaling, never a Docker
- * socket or a host path.
+ * Everywhere one image as two containers (sandbox/contract.json): `api` holds the token and
+ * answers, `executor` runs the code as another user with no secret, over a unix socket in a
+ * shared volume. On `eks` and `kubernetes`: its own namespace, a default-deny NetworkPolicy (in
+ * only from agent pods and Prometheus, out only to allow-listed CIDRs), no service-account token,
+ * a size-limited scratch volume for the executor alone, the executor's Localhost seccomp profile
+ * put on the nodes by a small DaemonSet (the only host path), optional gVisor. On `ecs`: a Fargate
+ * service of two-container tasks with no IAM role and its own security group, reachable only from
+ * admitted clients. Everywhere: bearer-token auth, autoscaling, never a Docker socket.
  */
 export class SandboxHost extends pulumi.ComponentResource {
   /** In-cluster URL of the execution API (`/v1/execute`) and of MCP (`/mcp`). */

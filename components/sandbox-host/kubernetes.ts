@@ -8,10 +8,14 @@ import { GVISOR_NODE_LABEL, GVISOR_TAINT } from "../../infra/cluster/eks";
 import { ContainerImage } from "../../infra/images/image";
 import { createWorkload, restrictedNamespace } from "../../infra/kubernetes/workload";
 import { currentScope } from "../../infra/naming";
+import type { Transform } from "../../infra/transform";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
-import { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT, runtimeConfig } from "./runtime-config";
+import { readSeccompProfile } from "./contract";
+import { TOKEN_DIR, sandboxPodSpec } from "./pod";
+import { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
+import { createSeccompInstaller } from "./seccomp-installer";
 
-const TOKEN_PATH = "/var/run/secrets/agentyard";
+type DeploymentArgs = k8s.apps.v1.DeploymentArgs;
 
 export interface KubernetesSandbox {
   readonly namespace: pulumi.Output<string>;
@@ -46,13 +50,43 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
     ).metadata.name;
   }
 
-  const scratchMb = Math.max(256, s.maxConcurrent * 64);
+  // The executor's profile allows the namespace flags of unshare/clone that RuntimeDefault
+  // refuses. Under gVisor it is not installed: runsc applies no OCI seccomp filter unless started
+  // with --oci-seccomp (runsc flags; the Sentry's own syscall filtering is the boundary there),
+  // and the gVisor nodes are tainted, so the executor keeps RuntimeDefault.
+  const profile = s.gvisor ? undefined : readSeccompProfile(cfg.contract);
+  let executorSeccomp: k8s.types.input.core.v1.SeccompProfile = { type: "RuntimeDefault" };
+  let installer: pulumi.Resource | undefined;
+  if (profile) {
+    const made = createSeccompInstaller(parent, `${name}-seccomp`, { namespaceName: `${scope.project}-${scope.stack}-seccomp`.slice(0, 63), profiles: [profile], image, transform: args.transform?.seccompInstaller }, provider);
+    executorSeccomp = { type: "Localhost", localhostProfile: made.localhostProfile(profile.file) };
+    installer = made.daemonSet;
+  }
+
   // Named by its output, so the Deployment waits for the Secret it mounts.
   const authSecret = new core.Secret(
     `${name}-auth`,
     { metadata: { name: "sandbox-auth", namespace }, type: "Opaque", stringData: { token: token.result } },
     k8sOpts,
   );
+  // The workload makes one container; the sandbox's pod is two (pod.ts), and waits for the
+  // profile to be on the nodes. The caller's transform still has the last word.
+  const twoContainers: Transform<DeploymentArgs> = (deployment, opts) => {
+    const template = (deployment.spec as k8s.types.input.apps.v1.DeploymentSpec).template as k8s.types.input.core.v1.PodTemplateSpec;
+    const podSpec = template.spec as k8s.types.input.core.v1.PodSpec;
+    const [main] = podSpec.containers as k8s.types.input.core.v1.Container[];
+    template.spec = sandboxPodSpec(podSpec, {
+      contract: cfg.contract,
+      image,
+      port: SANDBOX_PORT,
+      main,
+      tokenSecretName: authSecret.metadata.name,
+      resources: resourceSplit(s),
+      scratchMb: scratchSizeMb(s),
+      executorSeccomp,
+    });
+    if (installer) opts.dependsOn = [...([] as pulumi.Resource[]).concat((opts.dependsOn as pulumi.Resource[] | undefined) ?? []), installer];
+  };
   const workload = createWorkload(
     parent,
     name,
@@ -62,27 +96,19 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
       component: "sandbox",
       image,
       port: SANDBOX_PORT,
-      uid: 10001,
+      uid: cfg.contract.api.uid,
       cpuMillicores: s.cpu,
       memoryMb: s.memoryMb,
       minReplicas: s.minReplicas,
       maxReplicas: s.maxReplicas,
-      config: { ...runtimeConfig(s), SANDBOX_AUTH_TOKEN_FILE: `${TOKEN_PATH}/token` },
+      config: { ...runtimeConfig(s, cfg.contract), SANDBOX_AUTH_TOKEN_FILE: `${TOKEN_DIR}/token` },
       secrets: {},
-      volumes: [
-        { name: "scratch", emptyDir: { sizeLimit: `${scratchMb}Mi` } },
-        { name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } },
-      ],
-      volumeMounts: [
-        { name: "scratch", mountPath: "/sandbox" },
-        { name: "auth", mountPath: TOKEN_PATH, readOnly: true },
-      ],
       automountToken: false,
       runtimeClassName,
       terminationGracePeriodSeconds: 30,
       // Saturation shows as CPU: every execution is a busy process.
       cpuTargetPercent: 60,
-      transform: args.transform,
+      transform: { deployment: composeTransforms(twoContainers, args.transform?.deployment) },
     },
     provider,
   );
@@ -105,4 +131,14 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   }
 
   return { namespace, image, token: token.result };
+}
+
+/** Ours first, then the caller's (an object is merged over the args, as applyTransform does). */
+function composeTransforms<Args extends object>(first: Transform<Args>, then: Transform<Args> | undefined): Transform<Args> {
+  return (args, opts, resourceName) => {
+    if (typeof first === "function") first(args, opts, resourceName);
+    if (then === undefined) return;
+    if (typeof then === "function") then(args, opts, resourceName);
+    else Object.assign(args, then);
+  };
 }

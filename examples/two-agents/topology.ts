@@ -5,7 +5,8 @@ import { AgentService, DataTier, EcsCluster, LoadBalancer, Network, PRESETS, San
 export function defineTopology() {
   const preset = "dev" as const;
   const network = new Network("net", { preset, cidr: "10.70.0.0/16", natGateways: "instance" });
-  const cluster = new EcsCluster("fargate", { settings: PRESETS.dev.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
+  // Fargate Spot runs x86_64 tasks only: the dev preset's Spot share with its arm64 would place nothing.
+  const cluster = new EcsCluster("fargate", { settings: { ...PRESETS.dev.cluster, architecture: "x86_64" }, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
   const lb = new LoadBalancer("edge", { platform: "ecs", preset, vpcId: network.vpcId, publicSubnetIds: network.publicSubnetIds });
   const data = new DataTier("memory", {
     platform: "ecs",

@@ -37,6 +37,8 @@ export class EcsCluster extends pulumi.ComponentResource {
   readonly settings: EnvironmentSettings["cluster"];
   readonly vpcId: pulumi.Input<string>;
   readonly privateSubnetIds: pulumi.Input<string>[];
+  /** The FARGATE and FARGATE_SPOT providers' association: services naming them wait for it. */
+  readonly capacityProviders: ecs.ClusterCapacityProviders;
 
   constructor(name: string, args: EcsClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("agentyard:infra:EcsCluster", name, {}, opts);
@@ -51,7 +53,7 @@ export class EcsCluster extends pulumi.ComponentResource {
       },
       child,
     );
-    new ecs.ClusterCapacityProviders(
+    this.capacityProviders = new ecs.ClusterCapacityProviders(
       `${name}-capacity`,
       { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategies: capacityStrategy(args.settings.fargateSpotPercent) },
       child,

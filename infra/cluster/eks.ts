@@ -67,6 +67,8 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly storageClassName: pulumi.Output<string>;
   /** Karpenter's NodePools and their limits (infra/cluster/karpenter.ts). */
   readonly nodePools: readonly NodePoolSpec[];
+  /** The general node group: what add-ons that run Deployments (and so need a node) wait for. */
+  readonly generalNodes: pulumi.Resource;
 
   constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("agentyard:infra:EksCluster", name, {}, opts);
@@ -201,6 +203,7 @@ export class EksCluster extends pulumi.ComponentResource {
         ),
       );
     const general = nodeGroup("general", { "agentyard.dev/pool": "general" }, undefined, { min: s.minNodes, desired: s.desiredNodes, max: s.maxNodes });
+    this.generalNodes = general;
     if (args.gvisorNodeGroup) {
       // Nodes that run sandboxes under gVisor: user data installs runsc and registers containerd's handler
       // (gvisor-nodes.ts). IMDS hop limit 1: a pod (not on the host network) cannot reach the node role's

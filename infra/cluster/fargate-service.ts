@@ -30,6 +30,16 @@ export interface FargateServiceSpec {
   readonly secretArns: pulumi.Input<string>[];
   readonly kmsKeyArns: pulumi.Input<string>[];
   readonly taskRoleStatements?: Array<{ Effect: "Allow" | "Deny"; Action: string[]; Resource: pulumi.Input<string>[] }>;
+  /**
+   * `false`: the task has no IAM role at all, so its containers get no credentials: "When you add a
+   * task role to a task definition, the Amazon ECS container agent ... populates the environment
+   * variable AWS_CONTAINER_CREDENTIALS_RELATIVE_URI in the container"
+   * (https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html);
+   * without a role there is no such URI to ask 169.254.170.2 for. No ECS Exec either (it needs
+   * the role's ssmmessages permissions).
+   * @default true
+   */
+  readonly taskRole?: boolean;
   readonly securityGroupId: pulumi.Input<string>;
   readonly healthCheckCommand: string[];
   readonly arm64: boolean;
@@ -37,6 +47,8 @@ export interface FargateServiceSpec {
   readonly scratchPaths: string[];
   readonly ephemeralStorageGb?: number;
   readonly targetGroupArn?: pulumi.Input<string>;
+  /** The listener rule forwarding to `targetGroupArn`: the service is created after it. */
+  readonly listenerRule?: pulumi.Resource;
   /** `app/<alb>/<id>/targetgroup/<tg>/<id>`, for scaling on requests per target. */
   readonly requestCountResourceLabel?: pulumi.Input<string>;
   readonly logRetentionDays: number;
@@ -46,15 +58,17 @@ export interface FargateServiceSpec {
   readonly transform?: { taskDefinition?: Transform<ecs.TaskDefinitionArgs>; service?: Transform<ecs.ServiceArgs> };
 }
 
-export interface FargateService {
+export interface FargateService<Role extends iam.Role | undefined = iam.Role> {
   readonly service: ecs.Service;
   readonly taskDefinition: ecs.TaskDefinition;
-  readonly taskRole: iam.Role;
+  readonly taskRole: Role;
   /** `<appName>.<namespace>`: the service's name in Cloud Map. */
   readonly dnsName: pulumi.Output<string>;
 }
 
-export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec): FargateService {
+export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec & { taskRole?: true }): FargateService;
+export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec & { taskRole: false }): FargateService<undefined>;
+export function createFargateService(parent: pulumi.Resource, name: string, spec: FargateServiceSpec): FargateService<iam.Role | undefined> {
   const child = { parent };
   const tags = standardTags(spec.component);
   const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { name: `/agentyard/${physicalName("logGroup", [spec.appName])}`, retentionInDays: spec.logRetentionDays, tags }, child);
@@ -85,10 +99,11 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
           child,
         )
       : undefined;
-  const task = serviceRole(parent, `${name}-task-role`, { physical: `${spec.appName}-task`, service: "ecs-tasks.amazonaws.com", component: spec.component });
+  const withRole = spec.taskRole !== false;
+  const task = withRole ? serviceRole(parent, `${name}-task-role`, { physical: `${spec.appName}-task`, service: "ecs-tasks.amazonaws.com", component: spec.component }) : undefined;
   const statements = [...(spec.taskRoleStatements ?? [])];
-  if (spec.ecsExec) statements.push({ Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: ["*"] });
-  if (statements.length) new iam.RolePolicy(`${name}-task-policy`, { role: task.role.name, policy: pulumi.output({ Version: "2012-10-17", Statement: statements }).apply((p) => JSON.stringify(p)) }, child);
+  if (spec.ecsExec && withRole) statements.push({ Effect: "Allow", Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], Resource: ["*"] });
+  if (task && statements.length) new iam.RolePolicy(`${name}-task-policy`, { role: task.role.name, policy: pulumi.output({ Version: "2012-10-17", Statement: statements }).apply((p) => JSON.stringify(p)) }, child);
 
   const size = fargateSize(spec.cpuMillicores, spec.memoryMb);
   const volumes = spec.scratchPaths.map((_, i) => ({ name: `scratch-${i}` }));
@@ -125,7 +140,7 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         memory: String(size.memory),
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: spec.arm64 ? "ARM64" : "X86_64" },
         executionRoleArn: execution.role.arn,
-        taskRoleArn: task.role.arn,
+        taskRoleArn: task?.role.arn,
         containerDefinitions,
         volumes,
         ephemeralStorage: spec.ephemeralStorageGb ? { sizeInGib: spec.ephemeralStorageGb } : undefined,
@@ -161,7 +176,8 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         deploymentCircuitBreaker: { enable: true, rollback: true },
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
-        enableExecuteCommand: spec.ecsExec,
+        // ECS Exec needs the task role's ssmmessages permissions.
+        enableExecuteCommand: spec.ecsExec && withRole,
         serviceRegistries: { registryArn: discovery.arn },
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
@@ -169,7 +185,17 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
         tags,
       },
       // The autoscaler owns the count once the service exists.
-      { parent, ignoreChanges: ["desiredCount"] },
+      // ECS refuses a target group no listener forwards to yet ("The target group ... does not have an
+      // associated load balancer", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html),
+      // and a strategy naming capacity providers the cluster has not been given yet
+      // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html): wait for both.
+      // The name is how operators and alarms find the service, so it stays fixed and a replacement deletes first.
+      {
+        parent,
+        ignoreChanges: ["desiredCount"],
+        dependsOn: [spec.cluster.capacityProviders, ...(spec.listenerRule ? [spec.listenerRule] : [])],
+        deleteBeforeReplace: true,
+      },
     ),
   );
 
@@ -206,5 +232,5 @@ export function createFargateService(parent: pulumi.Resource, name: string, spec
   tracking("memory", "ECSServiceAverageMemoryUtilization", 80);
   if (spec.requestCountResourceLabel) tracking("requests", "ALBRequestCountPerTarget", 1000, spec.requestCountResourceLabel);
 
-  return { service, taskDefinition, taskRole: task.role, dnsName: pulumi.interpolate`${spec.appName}.${spec.cluster.namespaceName}` };
+  return { service, taskDefinition, taskRole: task?.role, dnsName: pulumi.interpolate`${spec.appName}.${spec.cluster.namespaceName}` };
 }

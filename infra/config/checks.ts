@@ -39,6 +39,14 @@ const CHECKS: readonly Check[] = [
     atMost("database.allocatedStorageGb", s.database.allocatedStorageGb, "database.maxAllocatedStorageGb", s.database.maxAllocatedStorageGb, ns),
   (s, _p, ns) => atMost("sandbox.executionMemoryMb", s.sandbox.executionMemoryMb, "sandbox.memoryMb", s.sandbox.memoryMb, ns),
   (s, platform, ns) =>
+    platform !== "kubernetes" && !s.loadBalancer.domain && !s.loadBalancer.certificateArn && !s.loadBalancer.allowPlainHttp
+      ? {
+          key: `${ns}:loadBalancer.domain`,
+          got: undefined,
+          expected: "a domain with hostedZoneId or certificateArn, so the load balancer serves HTTPS (or loadBalancer.allowPlainHttp: true to serve plain HTTP on purpose)",
+        }
+      : undefined,
+  (s, platform, ns) =>
     platform !== "kubernetes" && s.loadBalancer.domain && !s.loadBalancer.hostedZoneId && !s.loadBalancer.certificateArn
       ? { key: `${ns}:loadBalancer.domain`, got: s.loadBalancer.domain, expected: "loadBalancer.hostedZoneId or loadBalancer.certificateArn set as well (to get a certificate for it)" }
       : undefined,
@@ -47,6 +55,16 @@ const CHECKS: readonly Check[] = [
     const wrong = s.cluster.nodeInstanceTypes.filter((t) => isArmInstanceType(t) !== (s.cluster.architecture === "arm64"));
     return wrong.length ? { key: `${ns}:cluster.nodeInstanceTypes`, got: s.cluster.nodeInstanceTypes, expected: `${s.cluster.architecture} instance types only (cluster.architecture)` } : undefined;
   },
+  // ECS docs, Fargate capacity providers: "Linux tasks with the ARM64 architecture don't support the
+  // Fargate Spot capacity provider" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html).
+  (s, platform, ns) =>
+    platform === "ecs" && s.cluster.architecture === "arm64" && s.cluster.fargateSpotPercent > 0
+      ? {
+          key: `${ns}:cluster.architecture`,
+          got: s.cluster.architecture,
+          expected: `x86_64 while cluster.fargateSpotPercent is ${s.cluster.fargateSpotPercent} (Fargate Spot runs no ARM64 tasks), or set cluster.fargateSpotPercent: 0 to run ARM64 on FARGATE`,
+        }
+      : undefined,
   (s, _p, ns) =>
     s.cache.multiAz && s.cache.replicas === 0
       ? { key: `${ns}:cache.multiAz`, got: true, expected: "false while cache.replicas is 0 (Multi-AZ needs a replica to fail over to)" }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PRESETS } from "./presets";
 import { crossCheck } from "./checks";
+import { day2Checks } from "./day2-checks";
 import { ConfigError, type ConfigProblem } from "./problems";
 import { zodProblems } from "./zod-problems";
 import {
@@ -58,7 +59,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, options:
 
   const input = parsed.data;
   const settings = mergeOverPreset(presets[input.preset], input);
-  const crossProblems = crossCheck(settings, input.platform, ns);
+  const crossProblems = [...crossCheck(settings, input.platform, ns), ...day2Checks(settings, { preset: input.preset, platform: input.platform, region, ns })];
   if (crossProblems.length > 0) throw new ConfigError(`stack "${options.stack}"`, crossProblems);
 
   return {

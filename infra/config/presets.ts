@@ -52,6 +52,8 @@ const dev: EnvironmentSettings = {
     slowQueryMs: 1000,
     // Two agent replicas connect directly; RDS Proxy costs at least 2 vCPU-hours an hour (aws-proxy.ts).
     proxy: false,
+    // AWS Backup's daily recovery points, kept beside RDS's automated backups (docs/runbooks/restore.md).
+    backupPlanRetentionDays: 7,
   },
   cache: {
     // Valkey: Redis-compatible, and ElastiCache prices its nodes 20 % below Redis OSS.
@@ -86,9 +88,11 @@ const dev: EnvironmentSettings = {
     allowedCidrs: ["0.0.0.0/0"],
     desyncMitigationMode: "defensive",
     accessLogRetentionDays: 14,
+    // dev may run without a domain (plain HTTP, said in a warning); staging and prod may not.
+    allowPlainHttp: true,
   },
   // A developer's traffic: little data, one capacity unit at most, a small Prometheus.
-  cost: { natGbPerGateway: 10, albLcus: 0.5, logGbPerGroup: 0.5, wafMillionRequests: 0, ecrGbPerRepository: 1, ampMillionSamples: 50 },
+  cost: { natGbPerGateway: 10, albLcus: 0.5, logGbPerGroup: 0.5, wafMillionRequests: 0, ecrGbPerRepository: 1, ampMillionSamples: 50, backupGbPerVault: 5, backupCopyGbPerMonth: 0 },
 };
 
 /** Prod's shape (3 AZs, NAT per AZ, Multi-AZ data, WAF) at smaller sizes, so prod's failure modes show up here first. */
@@ -110,13 +114,14 @@ const staging: EnvironmentSettings = {
     maxConnections: 200,
     // Pooled and failover-aware connections through RDS Proxy, as in prod.
     proxy: true,
+    backupPlanRetentionDays: 30,
   },
   cache: { ...dev.cache, engine: "redis", engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 1, multiAz: true, snapshotRetentionDays: 1 },
   agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024, databasePoolSize: 20 },
   sandbox: { ...dev.sandbox, cpu: 500, minReplicas: 2, maxReplicas: 6, maxConcurrent: 8, timeoutMs: 120000, warmPool: 4 },
   monitoring: { retentionHours: 200, storageGb: 50, alertsRouted: true, managedPrometheus: true },
-  loadBalancer: { ...dev.loadBalancer, waf: true, accessLogRetentionDays: 30 },
-  cost: { natGbPerGateway: 50, albLcus: 1, logGbPerGroup: 2, wafMillionRequests: 5, ecrGbPerRepository: 2, ampMillionSamples: 200 },
+  loadBalancer: { ...dev.loadBalancer, waf: true, accessLogRetentionDays: 30, allowPlainHttp: false },
+  cost: { natGbPerGateway: 50, albLcus: 1, logGbPerGroup: 2, wafMillionRequests: 5, ecrGbPerRepository: 2, ampMillionSamples: 200, backupGbPerVault: 40, backupCopyGbPerMonth: 0 },
 };
 
 const prod: EnvironmentSettings = {
@@ -136,13 +141,14 @@ const prod: EnvironmentSettings = {
     // 20 agent replicas x a pool of 20 = 400 connections, plus the reserved ones (infra/config/pool-checks.ts).
     maxConnections: 500,
     slowQueryMs: 500,
+    backupPlanRetentionDays: 90,
   },
   cache: { ...staging.cache, nodeType: "cache.r6g.large", replicas: 2, snapshotRetentionDays: 7 },
   agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024, databasePoolSize: 20 },
   sandbox: { ...staging.sandbox, minReplicas: 3, maxReplicas: 20, cpu: 1000, memoryMb: 2048, maxConcurrent: 16, warmPool: 8 },
   monitoring: { retentionHours: 720, storageGb: 200, alertsRouted: true, managedPrometheus: true },
   loadBalancer: { ...staging.loadBalancer, desyncMitigationMode: "strictest", accessLogRetentionDays: 90 },
-  cost: { natGbPerGateway: 200, albLcus: 5, logGbPerGroup: 10, wafMillionRequests: 50, ecrGbPerRepository: 5, ampMillionSamples: 1500 },
+  cost: { natGbPerGateway: 200, albLcus: 5, logGbPerGroup: 10, wafMillionRequests: 50, ecrGbPerRepository: 5, ampMillionSamples: 1500, backupGbPerVault: 150, backupCopyGbPerMonth: 100 },
 };
 
 export const PRESETS: Readonly<Record<PresetName, EnvironmentSettings>> = { dev, staging, prod };

@@ -11,6 +11,7 @@ import {
   oneOf,
   text,
 } from "./fields";
+import { backupFields, observabilityFields } from "./day2-fields";
 
 export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -117,6 +118,7 @@ export const databaseSection = z.strictObject({
   slowQueryMs: integer(-1, 600000),
   /** eks/ecs: RDS Proxy in front of PostgreSQL (TLS and IAM auth required); services' DATABASE_URL goes through it. */
   proxy: flag(),
+  ...backupFields,
 });
 
 export const cacheSection = z.strictObject({
@@ -173,6 +175,7 @@ export const monitoringSection = z.strictObject({
   alertsRouted: flag(),
   /** ECS: Amazon Managed Service for Prometheus with the alert rules (off: Container Insights only, dev). */
   managedPrometheus: flag(),
+  ...observabilityFields,
 });
 
 export const loadBalancerSection = z.strictObject({
@@ -190,6 +193,8 @@ export const loadBalancerSection = z.strictObject({
   desyncMitigationMode: oneOf(["defensive", "strictest"] as const),
   /** Days access logs are kept in their S3 bucket. */
   accessLogRetentionDays: integer(1, 3650),
+  /** Serve plain HTTP when no domain or certificate is set (on AWS). Off in staging and prod: they refuse that unless this opts in. */
+  allowPlainHttp: flag(),
   /** The public host name; with hostedZoneId, a certificate is requested and validated by DNS. Unset: HTTP only. */
   domain: text(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a lower-case DNS name such as agents.example.com").optional(),
   /** A Route 53 hosted zone id for the domain's validation and alias records. */
@@ -207,6 +212,10 @@ export const costSection = z.strictObject({
   wafMillionRequests: z.number({ error: "a number of million requests" }).min(0).max(1000000),
   ecrGbPerRepository: z.number({ error: "a number of GB" }).min(0).max(10000),
   ampMillionSamples: z.number({ error: "a number of million samples" }).min(0).max(10000000),
+  /** GB of database recovery points held in each backup vault (incremental snapshots, all kept days). */
+  backupGbPerVault: z.number({ error: "a number of GB" }).min(0).max(10000000),
+  /** GB copied to the second region a month (the copies' cross-region transfer). */
+  backupCopyGbPerMonth: z.number({ error: "a number of GB" }).min(0).max(10000000),
 });
 
 export const settingsSchema = z.strictObject({

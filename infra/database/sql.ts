@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { PACKAGE_ROOT } from "../package-root";
 
 /** The bootstrap SQL shipped with the stack (`infra/assets/sql/bootstrap.sql`). */
-export const BOOTSTRAP_SQL_PATH = path.join(__dirname, "..", "assets", "sql", "bootstrap.sql");
+export const BOOTSTRAP_SQL_PATH = path.join(PACKAGE_ROOT, "infra", "assets", "sql", "bootstrap.sql");
 
 /** pgvector indexes (HNSW, IVFFlat) take vectors of at most 2,000 dimensions. */
 export const MAX_INDEXED_DIMENSIONS = 2000;

@@ -5,10 +5,10 @@ import * as path from "node:path";
 const SKIPPED = new Set(["node_modules", "dist", ".git"]);
 
 /**
- * A tag from the build context's content: the same files give the same tag on every machine and
- * run (plans stay deterministic), and a changed file gives a new one (ECR tags are immutable).
+ * A digest of the build context's content: the same files give the same digest on every machine
+ * and run (plans stay deterministic), and a changed file gives a new one.
  */
-export function contextTag(context: string): string {
+export function contextDigest(context: string): string {
   const hash = createHash("sha256");
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
@@ -19,5 +19,33 @@ export function contextTag(context: string): string {
     }
   };
   walk(context);
-  return `ctx-${hash.digest("hex").slice(0, 16)}`;
+  return hash.digest("hex");
+}
+
+/** Everything that changes the image a build produces. */
+export interface ImageBuildInputs {
+  readonly context: string;
+  /** Relative to the context; may lie outside it. @default "Dockerfile" */
+  readonly dockerfile?: string;
+  readonly platform: string;
+  /** Resolved build arguments. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The image's tag: a hash of the context's files, the Dockerfile's path and content (it may live
+ * outside the context, and two Dockerfiles may share one), the platform and the build arguments.
+ * ECR tags are immutable (`IMMUTABLE`), so a tag must change whenever the image does: the same tag
+ * for another image fails the push ("tag invalid: ... already exists").
+ */
+export function imageTag(inputs: ImageBuildInputs): string {
+  const dockerfile = inputs.dockerfile ?? "Dockerfile";
+  const args = Object.entries(inputs.buildArgs ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash("sha256")
+    .update(`context\0${contextDigest(inputs.context)}\0`)
+    .update(`dockerfile\0${dockerfile}\0`)
+    .update(readFileSync(path.join(inputs.context, dockerfile)))
+    .update(`\0platform\0${inputs.platform}\0`)
+    .update(`buildArgs\0${JSON.stringify(args)}\0`);
+  return `img-${hash.digest("hex").slice(0, 16)}`;
 }

@@ -1,10 +1,11 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as ecr from "@pulumi/aws/ecr";
 import { getAuthorizationTokenOutput } from "@pulumi/aws/ecr/getAuthorizationToken";
 import * as dockerBuild from "@pulumi/docker-build";
 import { physicalName, standardTags } from "../naming";
 import { type Transform, applyTransform } from "../transform";
-import { contextTag } from "./digest";
+import { imageTag } from "./digest";
 
 export interface ContainerImageArgs {
   /** Directory with the Dockerfile and everything it copies. */
@@ -30,7 +31,8 @@ export class ContainerImage extends pulumi.ComponentResource {
   readonly repositoryUrl: pulumi.Output<string>;
   /** `<repository>@sha256:...`: what workloads run, so a rebuild is a rollout. */
   readonly imageRef: pulumi.Output<string>;
-  readonly tag: string;
+  /** A hash of everything that changes the image (context, Dockerfile, platform, build args). */
+  readonly tag: pulumi.Output<string>;
 
   constructor(name: string, args: ContainerImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("agentyard:infra:ContainerImage", name, {}, opts);
@@ -64,16 +66,23 @@ export class ContainerImage extends pulumi.ComponentResource {
       child,
     );
     const auth = getAuthorizationTokenOutput({ registryId: repository.registryId }, child);
-    this.tag = contextTag(args.context);
+    const platform = args.platform ?? "linux/amd64";
+    this.tag = pulumi
+      .output(args.buildArgs ?? {})
+      .apply((buildArgs) => imageTag({ context: args.context, dockerfile: args.dockerfile, platform, buildArgs }));
+    // Pulumi runs the program in the project's folder, and docker-build resolves a relative
+    // context from there at `pulumi up`: relative, the input holds no machine path, so two
+    // checkouts (a pull request's base and head, a laptop and CI) plan the same bytes.
+    const context = path.relative(process.cwd(), path.resolve(args.context)) || ".";
     const image = new dockerBuild.Image(
       ...applyTransform(
         args.transform?.image,
         `${name}-image`,
         {
-          context: { location: args.context },
-          dockerfile: { location: `${args.context}/${args.dockerfile ?? "Dockerfile"}` },
+          context: { location: context },
+          dockerfile: { location: path.join(context, args.dockerfile ?? "Dockerfile") },
           buildArgs: args.buildArgs,
-          platforms: [args.platform ?? "linux/amd64"],
+          platforms: [platform],
           push: true,
           tags: [pulumi.interpolate`${repository.repositoryUrl}:${this.tag}`],
           registries: [{ address: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) }],

@@ -83,6 +83,11 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
       {
         metadata: meta(spec.appName),
         spec: {
+          // The HPA owns the count (Kubernetes docs: with an HPA, leave spec.replicas out of the
+          // manifest, or every apply scales back to it:
+          // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling).
+          // Omitted on create it would be 1 (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#replicas),
+          // below the HPA's minimum until it acts: so set on create, and ignored on every update below.
           replicas: spec.minReplicas,
           revisionHistoryLimit: 5,
           selector: { matchLabels: selector },
@@ -132,7 +137,9 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
           },
         },
       },
-      opts,
+      // ignoreChanges keeps Pulumi's server-side apply from sending replicas again, and so from
+      // conflicting with the HPA's field manager (https://github.com/pulumi/pulumi-kubernetes/issues/2491).
+      { ...opts, ignoreChanges: ["spec.replicas"] },
     ),
   );
   const service = new core.Service(

@@ -146,6 +146,8 @@ export class Network extends pulumi.ComponentResource {
   readonly natGatewayIds: pulumi.Output<string>[];
   /** The security group of the interface endpoints, when created. */
   readonly endpointSecurityGroupId: pulumi.Output<string> | undefined;
+  /** The S3 gateway endpoint's prefix list, for security-group egress to S3 (ECR image layers) only. */
+  readonly s3PrefixListId: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     // Validated before the component itself is registered: bad args leave nothing behind.
@@ -240,7 +242,7 @@ export class Network extends pulumi.ComponentResource {
     isolatedSubnets.forEach((s, i) => new ec2.RouteTableAssociation(`${name}-isolated-${i}`, { subnetId: s.id, routeTableId: isolatedRt.id }, child));
 
     const region = getRegionOutput({}, child).region;
-    new ec2.VpcEndpoint(
+    const s3Endpoint = new ec2.VpcEndpoint(
       ...applyTransform(
         transform.endpoint,
         `${name}-s3`,
@@ -303,6 +305,7 @@ export class Network extends pulumi.ComponentResource {
     this.isolatedSubnetIds = isolatedSubnets.map((s) => s.id);
     this.natGatewayIds = natGateways.map((n) => n.id);
     this.endpointSecurityGroupId = endpointSecurityGroupId;
+    this.s3PrefixListId = s3Endpoint.prefixListId;
     this.registerOutputs({
       vpcId: this.vpcId,
       cidr: this.cidr,

@@ -7,8 +7,8 @@
 export interface RuntimeConfig {
   readonly port: number;
   readonly host: string;
-  /** Interpreter started for each execution, always with `-I` (isolated mode). */
-  readonly python: string;
+  /** The executor's unix socket (in the volume both containers share). */
+  readonly executorSocket: string;
   /** Wall-clock limit per execution, and the most a request may ask for. */
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
@@ -21,12 +21,12 @@ export interface RuntimeConfig {
   readonly maxFileBytes: number;
   /** Bytes kept of stdout and of stderr each; an execution that writes more is stopped. */
   readonly outputLimitBytes: number;
-  readonly warmPool: number;
-  readonly scratchDir: string;
+  /** Size of each execution's private tmpfs (scratch directory, /tmp and /dev/shm together); the executor reads the same variable. */
+  readonly scratchBytes: number;
+  /** Open HTTP connections at most (server.maxConnections); beyond, new ones are dropped. */
+  readonly maxConnections: number;
   readonly authToken: string | undefined;
   readonly shutdownGraceMs: number;
-  /** Run executions as this uid/gid (only possible when the service is root, as in tests). */
-  readonly runAs: { uid: number; gid: number } | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -61,23 +61,21 @@ export function loadConfig(env: Env, readFile: (path: string) => string): Runtim
   const tokenFile = env.SANDBOX_AUTH_TOKEN_FILE;
   const authToken = tokenFile ? readFile(tokenFile).trim() : env.SANDBOX_AUTH_TOKEN || undefined;
   if (authToken !== undefined && authToken.length < 16) throw new RuntimeConfigError("SANDBOX_AUTH_TOKEN: expected at least 16 characters");
-  const runAsUid = env.SANDBOX_RUN_AS_UID;
   return {
     port: integer(env, "PORT", 8080, 0, 65535),
     host: env.HOST || "0.0.0.0",
-    python: env.SANDBOX_PYTHON || "/usr/bin/python3",
+    executorSocket: env.SANDBOX_EXECUTOR_SOCKET || "/run/agentyard/executor.sock",
     timeoutMs: integer(env, "SANDBOX_TIMEOUT", 30, 1, 3600) * 1000,
     maxConcurrent,
     queueLimit: integer(env, "SANDBOX_QUEUE_LIMIT", maxConcurrent * 2, 0, 100000),
     memoryLimitBytes: parseSize("SANDBOX_MEMORY_LIMIT", env.SANDBOX_MEMORY_LIMIT || "256m"),
     cpuSeconds: integer(env, "SANDBOX_CPU_LIMIT", 10, 1, 3600),
-    maxProcesses: integer(env, "SANDBOX_MAX_PROCESSES", 256, 8, 65536),
+    maxProcesses: integer(env, "SANDBOX_MAX_PROCESSES", 64, 8, 65536),
     maxFileBytes: parseSize("SANDBOX_MAX_FILE_SIZE", env.SANDBOX_MAX_FILE_SIZE || "64m"),
     outputLimitBytes: integer(env, "SANDBOX_OUTPUT_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
-    warmPool: integer(env, "SANDBOX_WARM_POOL", 2, 0, 256),
-    scratchDir: env.SANDBOX_SCRATCH_DIR || "/sandbox",
+    scratchBytes: parseSize("SANDBOX_SCRATCH_SIZE", env.SANDBOX_SCRATCH_SIZE || "64m"),
+    maxConnections: integer(env, "SANDBOX_MAX_CONNECTIONS", 256, 8, 65536),
     authToken,
     shutdownGraceMs: integer(env, "SANDBOX_SHUTDOWN_GRACE_MS", 25000, 0, 600000),
-    runAs: runAsUid ? { uid: integer(env, "SANDBOX_RUN_AS_UID", 65534, 1, 2 ** 31), gid: integer(env, "SANDBOX_RUN_AS_GID", 65534, 1, 2 ** 31) } : undefined,
   };
 }

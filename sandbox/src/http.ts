@@ -18,11 +18,27 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
+  const unreadBody = !res.req.complete && (Number(res.req.headers["content-length"] ?? 0) > 0 || res.req.headers["transfer-encoding"] !== undefined);
+  if (unreadBody && status >= 400) {
+    // A refused request whose body was not read (unauthorised, too large): answer and close,
+    // without reading the body. Node would read and discard all of it, or reset the connection
+    // before the client reads the answer; instead: FIN, stop reading (the client's writes stall
+    // on a full window and it reads the answer), and drop the connection 2 s later.
+    headers = { ...headers, connection: "close" };
+    const socket = res.req.socket;
+    socket.destroySoon = () => {
+      socket.end();
+      socket.pause();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    };
+  }
   res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain; version=0.0.4; charset=utf-8" : "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body: expected at most ${MAX_BODY_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -58,7 +74,7 @@ export function createSandboxServer(sandbox: Sandbox): Server {
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === "/health" && req.method === "GET") return send(res, 200, { status: "ok" });
-    if (path === "/ready" && req.method === "GET") return send(res, sandbox.ready ? 200 : 503, { ready: sandbox.ready });
+    if (path === "/ready" && req.method === "GET") return send(res, sandbox.ready ? 200 : 503, { ready: sandbox.ready, isolation: sandbox.isolation ?? null });
     if (path === "/metrics" && req.method === "GET") return send(res, 200, sandbox.metrics.render());
     if (path !== "/v1/execute" && path !== "/mcp") throw new HttpError(404, `no route ${req.method} ${path}`);
     if (!authorized(req)) {
@@ -66,8 +82,10 @@ export function createSandboxServer(sandbox: Sandbox): Server {
       return send(res, 401, { error: "a valid bearer token is required" }, { "www-authenticate": "Bearer" });
     }
     if (path === "/mcp") {
-      const body = req.method === "POST" ? await readJson(req) : undefined;
-      return handleMcp(sandbox, req, res, body);
+      // Stateless transport: no session, so no server-initiated SSE stream to hold open on GET
+      // (the MCP spec lets a server answer 405 there), and no session to DELETE.
+      if (req.method !== "POST") throw new HttpError(405, "POST only: this MCP endpoint is stateless and offers no SSE stream");
+      return handleMcp(sandbox, req, res, await readJson(req));
     }
     if (req.method !== "POST") throw new HttpError(405, "POST only");
     const parsed = schema.safeParse(await readJson(req));
@@ -79,7 +97,8 @@ export function createSandboxServer(sandbox: Sandbox): Server {
     const answer = await sandbox.execute({ code, stdin, timeoutMs: timeoutMs ?? sandbox.config.timeoutMs });
     if (answer.kind === "refused") {
       const status = answer.reason === "capacity" ? 429 : 503;
-      return send(res, status, { error: answer.reason === "capacity" ? "at capacity" : "shutting down" }, { "retry-after": String(answer.retryAfterSeconds) });
+      const error = { capacity: "at capacity", shutdown: "shutting down", unavailable: "executor unavailable" }[answer.reason];
+      return send(res, status, { error }, { "retry-after": String(answer.retryAfterSeconds) });
     }
     const { stdout, stderr, exitCode, durationMs, timedOut, truncated } = answer.result;
     return send(res, 200, { stdout, stderr, exitCode, durationMs, timedOut, truncated });

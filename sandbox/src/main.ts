@@ -18,10 +18,14 @@ function main(): void {
   const sandbox = new Sandbox(config);
   const server = createSandboxServer(sandbox);
   server.keepAliveTimeout = 65_000;
+  // Bounded connections (invariant 8): beyond this many, new sockets are closed at once.
+  server.maxConnections = config.maxConnections;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = config.timeoutMs + 30_000;
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
-    console.log(JSON.stringify({ level: "info", msg: "sandbox listening", port, maxConcurrent: config.maxConcurrent, warmPool: config.warmPool, python: config.python }));
+    console.log(JSON.stringify({ level: "info", msg: "sandbox listening", port, maxConcurrent: config.maxConcurrent, executorSocket: config.executorSocket }));
   });
 
   let stopping = false;

@@ -17,7 +17,8 @@ function mcpServer(sandbox: Sandbox): McpServer {
     async ({ code, timeoutMs, stdin }) => {
       const answer = await sandbox.execute({ code, stdin, timeoutMs: timeoutMs ?? sandbox.config.timeoutMs });
       if (answer.kind === "refused") {
-        return { isError: true, content: [{ type: "text", text: `sandbox ${answer.reason === "capacity" ? "at capacity" : "shutting down"}: retry in ${answer.retryAfterSeconds} s` }] };
+        const why = { capacity: "at capacity", shutdown: "shutting down", unavailable: "executor unavailable" }[answer.reason];
+        return { isError: true, content: [{ type: "text", text: `sandbox ${why}: retry in ${answer.retryAfterSeconds} s` }] };
       }
       const { outcome, ...result } = answer.result;
       return { isError: outcome !== "success", content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: { ...result, outcome } };

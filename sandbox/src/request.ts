@@ -6,7 +6,12 @@ export const MAX_STDIN_BYTES = 1024 * 1024;
 
 export function executeRequestShape(maxTimeoutMs: number) {
   return {
-    code: z.string().min(1, "code: expected Python source, got an empty string").max(MAX_CODE_BYTES, `code: expected at most ${MAX_CODE_BYTES} characters`),
+    code: z
+      .string()
+      .min(1, "code: expected Python source, got an empty string")
+      .max(MAX_CODE_BYTES, `code: expected at most ${MAX_CODE_BYTES} characters`)
+      // Python refuses source with NUL bytes ("source code string cannot contain null bytes").
+      .refine((code) => !code.includes("\u0000"), "code: expected Python source without NUL bytes"),
     timeoutMs: z
       .number()
       .int("timeoutMs: expected an integer")

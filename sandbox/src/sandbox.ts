@@ -1,40 +1,37 @@
 import type { RuntimeConfig } from "./config";
-import type { ExecutionRequest, ExecutionResult, Interpreter } from "./interpreter";
+import { type ExecutionRequest, type ExecutionResult, ExecutorClient, ExecutorUnavailable, type Isolation } from "./executor-client";
 import { Limiter } from "./limiter";
 import { Counter, Gauge, Histogram, OUTCOMES, REJECTIONS, Registry } from "./metrics";
-import { WarmPool } from "./pool";
-import { reap } from "./reaper";
-import { ScratchSpace } from "./scratch";
 
 export type ExecuteAnswer =
   | { readonly kind: "done"; readonly result: ExecutionResult }
-  | { readonly kind: "refused"; readonly reason: "capacity" | "shutdown"; readonly retryAfterSeconds: number };
+  | { readonly kind: "refused"; readonly reason: "capacity" | "shutdown" | "unavailable"; readonly retryAfterSeconds: number };
 
-/** The execution service: admission, the warm pool, the executions in flight, and their metrics. */
+const PING_MS = 2000;
+
+/**
+ * The api side of the service: admission, the executions in flight and their metrics. It creates
+ * no process: executions are forked by the executor container, reached over its unix socket.
+ */
 export class Sandbox {
   readonly metrics = new Registry();
   readonly executions: Counter;
   readonly rejections: Counter;
   readonly duration: Histogram;
   private readonly limiter: Limiter;
-  private readonly pool: WarmPool;
-  private readonly running = new Set<Interpreter>();
-  private readonly reaperUid: number | undefined;
-  private readonly sweeper: NodeJS.Timeout | undefined;
+  private readonly executor: ExecutorClient;
+  private readonly pinger: NodeJS.Timeout;
+  private readonly running = new Set<AbortController>();
   private meanSeconds = 0.05;
   private shuttingDown = false;
+  private executorIsolation: Isolation | undefined;
 
   constructor(readonly config: RuntimeConfig) {
-    const scratch = new ScratchSpace(config.scratchDir, config.runAs);
     this.limiter = new Limiter(config.maxConcurrent, config.queueLimit);
-    this.pool = new WarmPool(config, scratch);
-    const uid = config.runAs?.uid ?? process.getuid?.();
-    // Never sweep root's processes: only a dedicated, non-root execution user.
-    this.reaperUid = uid !== undefined && uid !== 0 ? uid : undefined;
-    if (this.reaperUid !== undefined) {
-      this.sweeper = setInterval(() => this.sweep(), 2000);
-      this.sweeper.unref();
-    }
+    this.executor = new ExecutorClient(config);
+    this.pinger = setInterval(() => void this.checkExecutor(), PING_MS);
+    this.pinger.unref();
+    void this.checkExecutor();
 
     const m = this.metrics;
     this.executions = m.add(new Counter("sandbox_executions_total", "Executions finished, by outcome.", OUTCOMES.map((outcome) => ({ outcome }))));
@@ -44,23 +41,43 @@ export class Sandbox {
     m.add(new Gauge("sandbox_max_concurrent_executions", "The concurrency cap (MAX_SANDBOXES).", () => config.maxConcurrent));
     m.add(new Gauge("sandbox_queue_depth", "Requests waiting for an execution slot.", () => this.limiter.queued));
     m.add(new Gauge("sandbox_queue_limit", "Requests that may wait before the service answers 429.", () => config.queueLimit));
-    m.add(new Gauge("sandbox_warm_pool_size", "Interpreters started and waiting for code.", () => this.pool.size));
+    // The executor's zygote is the warm pool now: one warm, idle parent every execution forks from.
+    m.add(new Gauge("sandbox_warm_pool_size", "Warm executors answering (the zygote every execution is forked from): 1 or 0.", () => (this.executorIsolation ? 1 : 0)));
+    m.add(new Gauge("sandbox_isolation_namespaces", "1 when each execution has its own user, PID, mount, network and IPC namespaces; 0 in the fallback (THREAT-MODEL.md).", () => (this.executorIsolation === "namespaces" ? 1 : 0)));
     // The standard process series, which the HighMemoryUsage alert reads on every service.
     m.add(new Gauge("process_resident_memory_bytes", "Resident memory of the service process.", () => process.memoryUsage.rss()));
-    m.add(new Gauge("process_cpu_seconds_total", "CPU time of the service process (its executions are not counted).", () => {
+    m.add(new Gauge("process_cpu_seconds_total", "CPU time of the api process (executions run in the executor container).", () => {
       const { user, system } = process.cpuUsage();
       return (user + system) / 1e6;
     }, "counter"));
     m.add(new Gauge("process_start_time_seconds", "When the service process started, in Unix seconds.", () => Math.round(Date.now() / 1000 - process.uptime())));
-    m.add(new Gauge("sandbox_warm_pool_target", "Interpreters the warm pool keeps ready (SANDBOX_WARM_POOL).", () => config.warmPool));
+    m.add(new Gauge("sandbox_warm_pool_target", "Warm executors wanted: 1.", () => 1));
   }
 
+  /** Ready when not shutting down and the executor answers on its socket. */
   get ready(): boolean {
-    return !this.shuttingDown && (this.config.warmPool === 0 || this.pool.size > 0);
+    return !this.shuttingDown && this.executorIsolation !== undefined;
+  }
+
+  get isolation(): Isolation | undefined {
+    return this.executorIsolation;
   }
 
   get active(): number {
     return this.limiter.active;
+  }
+
+  /** Asks the executor now; resolves true when it answers. */
+  async checkExecutor(): Promise<boolean> {
+    try {
+      const isolation = await this.executor.ping();
+      if (isolation !== this.executorIsolation) console.log(JSON.stringify({ level: "info", msg: "executor ready", isolation }));
+      this.executorIsolation = isolation;
+      return true;
+    } catch {
+      this.executorIsolation = undefined;
+      return false;
+    }
   }
 
   async execute(request: ExecutionRequest): Promise<ExecuteAnswer> {
@@ -71,41 +88,34 @@ export class Sandbox {
       const backlog = (this.limiter.queued + this.limiter.active) / this.config.maxConcurrent;
       return { kind: "refused", reason, retryAfterSeconds: Math.max(1, Math.ceil(backlog * this.meanSeconds)) };
     }
-    const interpreter = this.pool.take();
-    this.running.add(interpreter);
+    const stop = new AbortController();
+    this.running.add(stop);
     try {
-      const result = await interpreter.run(request);
+      const result = await this.executor.run(request, stop.signal);
       this.executions.inc({ outcome: result.outcome });
       const seconds = result.durationMs / 1000;
       this.duration.observe(seconds);
       this.meanSeconds = this.meanSeconds * 0.9 + seconds * 0.1;
-      if (result.outcome !== "success" && result.outcome !== "error") this.sweep();
       return { kind: "done", result };
+    } catch (error) {
+      if (!(error instanceof ExecutorUnavailable)) throw error;
+      this.rejections.inc({ reason: "unavailable" });
+      void this.checkExecutor();
+      return { kind: "refused", reason: "unavailable", retryAfterSeconds: 1 };
     } finally {
-      this.running.delete(interpreter);
+      this.running.delete(stop);
       admission.release();
-      this.pool.refill();
     }
   }
 
-  /** Stops admitting, waits up to the grace period for running executions, then kills the rest. */
+  /** Stops admitting, waits up to the grace period for running executions, then kills the rest (they are still answered). */
   async shutdown(graceMs = this.config.shutdownGraceMs): Promise<void> {
     this.shuttingDown = true;
     this.limiter.close();
-    this.pool.stop();
+    clearInterval(this.pinger);
     const deadline = Date.now() + graceMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const interpreter of this.running) interpreter.killGroup();
+    for (const stop of this.running) stop.abort();
     while (this.running.size > 0) await new Promise((r) => setTimeout(r, 10));
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweep();
-  }
-
-  /** Kills escaped descendants; returns their pids. */
-  sweep(): number[] {
-    if (this.reaperUid === undefined) return [];
-    const keep = new Set<number>(this.pool.pids());
-    for (const interpreter of this.running) if (interpreter.pid !== undefined) keep.add(interpreter.pid);
-    return reap(this.reaperUid, keep);
   }
 }

@@ -1,0 +1,624 @@
+"""The executor: the half of the sandbox that runs untrusted Python (see sandbox/THREAT-MODEL.md).
+
+It runs in its own container (uid 10002, no token, no secrets) beside the `api` container, and
+listens on a unix socket in the shared `ipc` volume. It is a zygote: a warm, idle Python that
+holds no request data, imports everything up front and freezes its heap (gc.freeze), then forks
+one supervisor per connection. The supervisor reads the request, builds the execution's
+isolation, forks the execution itself, enforces the timeout and the output cap, reads stdout and
+stderr to their end, and answers with one JSON line.
+
+Isolation, where the platform permits `unshare` (a Localhost seccomp profile on Kubernetes):
+each execution gets new user, mount, PID, network and IPC namespaces, a private size-capped
+tmpfs for its scratch directory, /tmp and /dev/shm, and the ipc directory hidden. Where it is
+refused (Fargate: RuntimeDefault seccomp, no SYS_ADMIN), it falls back to a private directory
+per execution; both modes set PR_SET_DUMPABLE 0, rlimits and a new session.
+"""
+
+import ctypes
+import errno
+import gc
+import io
+import json
+import os
+import resource
+import secrets
+import select
+import shutil
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+
+# The settings the zygote needs; everything else of its environment is dropped by re-exec (below).
+SETTINGS = ("SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_EXECUTION_SCHED", "SANDBOX_API_UID", "SANDBOX_ISOLATION", "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID")
+SOCKET_PATH = os.environ.get("SANDBOX_EXECUTOR_SOCKET") or "/run/agentyard/executor.sock"
+SCRATCH = os.environ.get("SANDBOX_SCRATCH_DIR") or "/sandbox"
+API_UID = int(os.environ.get("SANDBOX_API_UID") or "10001")
+ISOLATION = os.environ.get("SANDBOX_ISOLATION") or "auto"
+# idle (default): executions are SCHED_IDLE inside the executor container's cgroup. normal: for a
+# process run without a cgroup of its own (the tests on a shared machine), where SCHED_IDLE would
+# rank executions below every other process of the machine.
+EXECUTION_SCHED = os.environ.get("SANDBOX_EXECUTION_SCHED") or "idle"
+
+
+def parse_size(raw):
+    """Docker-style sizes, as the api reads them (sandbox/src/config.ts): 64m, 1g, or bytes."""
+    raw = raw.strip().lower().rstrip("b")
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(raw[:-1]) * units[raw[-1]] if raw[-1:] in units else int(raw)
+
+
+# Each execution's private tmpfs in namespace mode: scratch directory, /tmp and /dev/shm together.
+SCRATCH_BYTES = parse_size(os.environ.get("SANDBOX_SCRATCH_SIZE") or "64m")
+# Supervisors forked and isolated ahead of demand, waiting in accept().
+SUPERVISORS = 4
+# Tests only: a root executor on a developer machine runs executions as this uid.
+RUN_AS = (int(os.environ["SANDBOX_RUN_AS_UID"]), int(os.environ.get("SANDBOX_RUN_AS_GID") or os.environ["SANDBOX_RUN_AS_UID"])) if os.environ.get("SANDBOX_RUN_AS_UID") else None
+EXECUTION_ENV_KEYS = ("PATH", "HOME", "TMPDIR", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+DRAIN_SECONDS = 2.0
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x08000000, 0x10000000, 0x20000000, 0x40000000
+NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
+# Paths an execution must not see inside its mount namespace: the ipc socket (a connection would
+# be an execution nobody authorised) and service-account or secret mounts a platform may add.
+HIDDEN = ("/run/agentyard", "/var/run/secrets", "/run/secrets")
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _call(name, *args):
+    if getattr(libc, name)(*args) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{name}: {os.strerror(code)}")
+
+
+def prctl(option, value):
+    _call("prctl", ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def mount(source, target, fstype, flags, data=None):
+    enc = lambda s: s.encode() if s is not None else None
+    _call("mount", enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities():
+    """Clears every capability (the execution holds all of them in its own user namespace)."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    _call("capset", ctypes.byref(header), ctypes.byref(data))
+
+
+def log(level, msg, **fields):
+    sys.stderr.write(json.dumps({"level": level, "msg": msg, "component": "executor", **fields}) + "\n")
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Isolation of one execution
+
+
+def enter_namespaces(scratch_bytes):
+    """Called in the supervisor: its next child is PID 1 of a new PID namespace, with no network,
+    its own IPC, and a mount namespace where the scratch directory, /tmp and /dev/shm are one
+    private tmpfs of `scratch_bytes`. The supervisor keeps its connected socket and pipes."""
+    uid, gid = os.geteuid(), os.getegid()
+    _call("unshare", ctypes.c_int(NAMESPACES))
+    # Unprivileged user namespaces map only the creator's own ids (user_namespaces(7)). A
+    # non-dumpable process's /proc/self files belong to root, so it is dumpable while it writes them.
+    prctl(PR_SET_DUMPABLE, 1)
+    try:
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+    except PermissionError:
+        pass  # gVisor refuses the write; its gid_map then takes the mapping without it
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"{gid} {gid} 1")
+    prctl(PR_SET_DUMPABLE, 0)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_bytes},nr_inodes=16384,mode=0700")
+    for name in (".tmp", ".shm"):
+        os.mkdir(os.path.join(SCRATCH, name), 0o700)
+    for name, target in ((".tmp", "/tmp"), (".shm", "/dev/shm")):
+        if os.path.isdir(target):
+            mount(os.path.join(SCRATCH, name), target, None, MS_BIND)
+    for hidden in HIDDEN:
+        if os.path.isdir(hidden) and not os.path.islink(hidden):
+            mount("tmpfs", hidden, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+    return SCRATCH
+
+
+def private_directory():
+    """Fallback: a fresh directory (0700, 128 random bits) under SCRATCH/runs, removed afterwards."""
+    path = os.path.join(SCRATCH, "runs", secrets.token_hex(16))
+    os.mkdir(path, 0o700)
+    return path
+
+
+def probe_namespaces():
+    """Whether this platform lets an execution have its namespaces: tried once in a child."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if RUN_AS:
+                drop_to(RUN_AS)
+            enter_namespaces(1024 * 1024)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def drop_to(ids):
+    os.setgroups([])
+    os.setresgid(ids[1], ids[1], ids[1])
+    os.setresuid(ids[0], ids[0], ids[0])
+    prctl(PR_SET_DUMPABLE, 0)  # changing ids resets it to suid_dumpable: say it explicitly
+
+
+# ---------------------------------------------------------------------------------------------
+# The execution (child of the supervisor)
+
+
+def run_execution(request, home, pipes, isolated):
+    """In the forked child: limits, then the untrusted code. Never returns."""
+    try:
+        os.setsid()
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        stdin_r, stdout_w, stderr_w = pipes
+        os.dup2(stdin_r, 0)
+        os.dup2(stdout_w, 1)
+        os.dup2(stderr_w, 2)
+        os.closerange(3, 65536)
+        os.chdir(home)
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+        for limit, soft, hard in (
+            (resource.RLIMIT_AS, request["memoryBytes"], request["memoryBytes"]),
+            (resource.RLIMIT_CPU, request["cpuSeconds"], request["cpuSeconds"] + 1),
+            (resource.RLIMIT_NPROC, request["maxProcesses"], request["maxProcesses"]),
+            (resource.RLIMIT_FSIZE, request["maxFileBytes"], request["maxFileBytes"]),
+            (resource.RLIMIT_CORE, 0, 0),
+            (resource.RLIMIT_NOFILE, 256, 256),
+        ):
+            resource.setrlimit(limit, (soft, hard))
+        # SCHED_IDLE: the zygote and the supervisors always run before executions, however many
+        # processes one of them starts (sched(7)); an unprivileged process cannot leave it.
+        if EXECUTION_SCHED == "idle":
+            try:
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            except OSError:
+                os.nice(19)
+        if isolated:
+            drop_capabilities()
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        prctl(PR_SET_DUMPABLE, 0)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True)
+        sys.argv[:] = ["<sandbox>"]
+        source = request["code"]
+        del request
+        gc.enable()
+    except BaseException as error:  # the execution could not be set up: say why, on its stderr
+        os.write(2, f"sandbox: could not start the execution: {error}\n".encode())
+        os._exit(70)
+    status = run_code(source)
+    leave(status)
+
+
+def run_code(source):
+    try:
+        code = compile(source, "<sandbox>", "exec")
+    except (SyntaxError, ValueError) as error:
+        traceback.print_exception(type(error), error, None)
+        return 1
+    del source
+    scope = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        exec(code, scope)
+    except SystemExit as error:
+        return exit_status(error)
+    except BaseException as error:
+        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+        return 1
+    return 0
+
+
+def exit_status(error):
+    code = error.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(status):
+    # Without the interpreter's teardown: the process is never reused; exit handlers and the
+    # output streams are all that matter.
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(status)
+
+
+# ---------------------------------------------------------------------------------------------
+# The supervisor (one per connection, forked by the zygote)
+
+
+class Capture:
+    def __init__(self, limit):
+        self.limit, self.chunks, self.size, self.truncated = limit, [], 0, False
+
+    def add(self, chunk):
+        room = self.limit - self.size
+        if len(chunk) > room:
+            if room > 0:
+                self.chunks.append(chunk[:room])
+            self.size, self.truncated = self.limit, True
+            return False
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+        return True
+
+    def text(self):
+        return b"".join(self.chunks).decode("utf-8", "replace")
+
+
+def read_request(conn):
+    conn.settimeout(30)
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+        if len(data) > MAX_REQUEST_BYTES:
+            return None
+    return json.loads(data)
+
+
+def kill_children_of_self():
+    """Fallback mode: the supervisor is a child subreaper, so what an execution left behind
+    (even after setsid) is reparented here; kill it all, with its groups, until none is left."""
+    deadline = time.monotonic() + 2
+    me = os.getpid()
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{me}/task/{me}/children") as f:
+                children = [int(p) for p in f.read().split()]
+        except OSError:
+            children = []
+        for child in children:
+            for kill in (lambda: os.killpg(child, signal.SIGKILL), lambda: os.kill(child, signal.SIGKILL)):
+                try:
+                    kill()
+                except OSError:
+                    pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            return
+        if not children:
+            time.sleep(0.005)
+
+
+def supervise(control):
+    """A supervisor, forked ahead of demand: it builds its execution's isolation first, then waits
+    for the zygote to hand it a connection (SCM_RIGHTS on `control`), and serves it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if RUN_AS:
+        drop_to(RUN_AS)
+    if MODE == "namespaces":
+        home = enter_namespaces(SCRATCH_BYTES)
+    else:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        home = private_directory()
+    try:
+        _, fds, _, _ = socket.recv_fds(control, 1, 1)
+        control.close()
+        if not fds:
+            return  # the zygote is stopping
+        conn = socket.socket(fileno=fds[0])
+        request = read_request(conn)
+        if request is None:
+            return
+        if request.get("op") == "ping":
+            conn.sendall(json.dumps({"ok": True, "isolation": MODE}).encode() + b"\n")
+            return
+        conn.sendall(json.dumps(execute(request, conn, home)).encode() + b"\n")
+    finally:
+        if MODE != "namespaces":
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def execute(request, conn, home):
+    started = time.monotonic()
+    isolated = MODE == "namespaces"
+    stdin_r, stdin_w = os.pipe()
+    stdout_r, stdout_w = os.pipe()
+    stderr_r, stderr_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        conn.close()
+        run_execution(request, home, (stdin_r, stdout_w, stderr_w), isolated)
+    for fd in (stdin_r, stdout_w, stderr_w):
+        os.close(fd)
+    stdin_data = request.get("stdin", "").encode()
+    limit = request["outputLimitBytes"]
+    timeout = request["timeoutMs"] / 1000
+    del request
+    out, err = Capture(limit), Capture(limit)
+    timed_out = overflowed = False
+    status = None
+    # SIGCHLD wakes the poll through a pipe (pidfd_open is missing under some gVisor versions).
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+
+    def stop():
+        # In its PID namespace the execution is PID 1: killing it kills the namespace
+        # (pid_namespaces(7)); in fallback mode its process group (it called setsid).
+        for kill in ((lambda: os.kill(pid, signal.SIGKILL)),) if isolated else (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+
+    poller = select.poll()
+    readers = {stdout_r: out, stderr_r: err}
+    for fd in readers:
+        poller.register(fd, select.POLLIN)
+    # The child may have exited before the handler was installed.
+    os.write(wake_w, b"\0")
+    poller.register(wake_r, select.POLLIN)
+    poller.register(conn.fileno(), select.POLLIN)  # the api hung up: stop the execution
+    if stdin_data:
+        os.set_blocking(stdin_w, False)
+        poller.register(stdin_w, select.POLLOUT)
+    else:
+        os.close(stdin_w)
+        stdin_w = None
+    deadline = started + timeout
+    drain_deadline = None
+    while readers:
+        now = time.monotonic()
+        if status is None and now >= deadline and not timed_out:
+            timed_out = True
+            stop()
+        if drain_deadline is not None and now >= drain_deadline:
+            break  # a descendant passed its pipe on (fallback mode) and still holds it: give up
+        wait = (drain_deadline if drain_deadline is not None else deadline) - now
+        for fd, event in poller.poll(max(0, min(wait, 1)) * 1000):
+            if fd == wake_r:
+                try:
+                    os.read(wake_r, 512)
+                except BlockingIOError:
+                    pass
+                if status is not None:
+                    continue
+                done, raw = os.waitpid(pid, os.WNOHANG)
+                if done == 0:
+                    continue
+                status = raw
+                # The first process is gone: so is everything it started. Its pipes then reach
+                # their end, and are read to it (invariant 7).
+                if isolated:
+                    stop()
+                else:
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                    kill_children_of_self()
+                drain_deadline = time.monotonic() + DRAIN_SECONDS
+            elif fd == conn.fileno():
+                if not conn.recv(1, socket.MSG_PEEK):
+                    stop()
+                poller.unregister(fd)
+            elif fd == stdin_w:
+                try:
+                    sent = os.write(stdin_w, stdin_data[:65536])
+                    stdin_data = stdin_data[sent:]
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    stdin_data = b""
+                if not stdin_data:
+                    poller.unregister(stdin_w)
+                    os.close(stdin_w)
+                    stdin_w = None
+            elif fd in readers:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    poller.unregister(fd)
+                    del readers[fd]
+                    continue
+                if not readers[fd].add(chunk) and not overflowed:
+                    overflowed = True
+                    stop()
+    if status is None:
+        stop()
+        _, status = os.waitpid(pid, 0)
+    if not isolated:
+        kill_children_of_self()
+    signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    outcome = "timeout" if timed_out else "output_limit" if overflowed else "killed" if signum else "success" if exit_code == 0 else "error"
+    return {
+        "stdout": out.text(),
+        "stderr": err.text(),
+        "exitCode": exit_code,
+        "signal": signal.Signals(signum).name if signum else None,
+        "durationMs": round((time.monotonic() - started) * 1000, 3),
+        "timedOut": timed_out,
+        "truncated": out.truncated or err.truncated,
+        "outcome": outcome,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote
+
+
+class Stop(Exception):
+    pass
+
+
+def serve():
+    global MODE
+    prctl(PR_SET_DUMPABLE, 0)
+    if ISOLATION not in ("auto", "namespaces", "none"):
+        log("fatal", f"SANDBOX_ISOLATION: got {ISOLATION!r}, expected auto, namespaces or none")
+        sys.exit(2)
+    MODE = "none"
+    if ISOLATION != "none":
+        if probe_namespaces():
+            MODE = "namespaces"
+        elif ISOLATION == "namespaces":
+            log("fatal", "SANDBOX_ISOLATION=namespaces, but this platform refuses unshare (seccomp profile or capabilities)")
+            sys.exit(2)
+    if MODE == "none":
+        # Never chmod or chown the mount root (root-owned on Kubernetes and Fargate): only our own subdirectory.
+        os.makedirs(os.path.join(SCRATCH, "runs"), 0o711, exist_ok=True)
+        if RUN_AS:
+            os.chown(os.path.join(SCRATCH, "runs"), *RUN_AS)
+    try:
+        os.unlink(SOCKET_PATH)
+    except FileNotFoundError:
+        pass
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o117)
+    listener.bind(SOCKET_PATH)
+    os.umask(old)
+    # Our own file (never the directory, a mount root): 0660 and the directory's group (agentyard-ipc,
+    # by setgid or by the image), said explicitly because gVisor's host sockets ignore umask and setgid.
+    group = os.stat(os.path.dirname(SOCKET_PATH)).st_gid
+    os.chmod(SOCKET_PATH, 0o660)
+    if group in os.getgroups() and os.stat(SOCKET_PATH).st_gid != group:
+        os.chown(SOCKET_PATH, -1, group)
+    if os.stat(SOCKET_PATH).st_gid != group:
+        # The group did not take (gVisor): open the socket to all; who may use it is decided by
+        # the peer's uid at accept (SO_PEERCRED), which is the check that matters anyway.
+        os.chmod(SOCKET_PATH, 0o666)
+    listener.listen(128)
+    log("info", "executor listening", socket=SOCKET_PATH, isolation=MODE, pid=os.getpid())
+
+    def on_term(signum, frame):
+        raise Stop()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    # Children are reaped by the kernel; as PID 1 this also reaps whatever is orphaned to us.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    idle = []  # (pid, control socket) of supervisors ready for a connection
+    gc.collect()
+    gc.freeze()  # the warm heap stays untouched by forked children: no copy-on-write faults
+    gc.disable()
+
+    def fork_supervisor():
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            ours.close()
+            for _, other in idle:
+                other.close()
+            code = 0
+            try:
+                supervise(theirs)
+            except BaseException as error:
+                log("error", "execution failed", error=repr(error))
+                code = 1
+            os._exit(code)
+        theirs.close()
+        idle.append((pid, ours))
+
+    try:
+        while True:
+            # SUPERVISORS supervisors, isolated ahead of demand, wait for a connection: the
+            # zygote accepts, checks the peer, hands the connection over and never reads it.
+            while len(idle) < SUPERVISORS:
+                fork_supervisor()
+            conn, _ = listener.accept()
+            uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+            if uid != API_UID:
+                # Only the api may start executions (an execution in fallback mode shares our uid and group).
+                log("warning", "refused a connection from another uid", uid=uid)
+                conn.close()
+                continue
+            while True:
+                if not idle:
+                    fork_supervisor()
+                pid, control = idle.pop(0)
+                try:
+                    socket.send_fds(control, [b"c"], [conn.fileno()])
+                    break
+                except OSError:
+                    pass  # that supervisor died idle (killed from outside): the next one
+                finally:
+                    control.close()
+            conn.close()
+    except Stop:
+        listener.close()
+        for pid, control in idle:
+            control.close()  # an idle supervisor reads no connection and leaves
+        try:
+            os.unlink(SOCKET_PATH)
+        except OSError:
+            pass
+        log("info", "executor stopping: waiting for running executions")
+        try:
+            while True:
+                os.wait()
+        except ChildProcessError:
+            pass
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def reexec_clean():
+    """The zygote's initial environment block is copied into every forked execution (readable at
+    /proc/self/environ): start again with only the settings, so no platform variable (ECS
+    metadata or credential URIs) reaches an execution."""
+    wanted = {k: os.environ[k] for k in SETTINGS if k in os.environ}
+    wanted.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "AGENTYARD_EXECUTOR_CLEAN": "1"})
+    os.execve(sys.executable, [sys.executable, "-I", os.path.abspath(__file__)], wanted)
+
+
+if __name__ == "__main__":
+    if os.environ.get("AGENTYARD_EXECUTOR_CLEAN") != "1":
+        reexec_clean()
+    MODE = "none"
+    serve()

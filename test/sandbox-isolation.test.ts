@@ -1,0 +1,354 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, before, describe, it } from "node:test";
+import { type Answer, DOCKER_HOST, FARGATE, GVISOR, KUBERNETES, type Platform, type Pod, TOKEN, buildImage, docker, dockerSkip, percentile, startPod } from "./sandbox-pod";
+
+/*
+ * The invariants of #17 (sandbox/THREAT-MODEL.md), tried as an attacker would, against the image
+ * run as production runs it (test/sandbox-pod.ts): one test per invariant and platform. Where an
+ * invariant only partly holds on a platform (Fargate runs executions without namespaces), the
+ * test asserts the part that holds, and THREAT-MODEL.md says what does not.
+ */
+
+const PLATFORMS: Platform[] = [KUBERNETES, FARGATE];
+// gVisor where the engine has it (scripts/dockerd.sh registers Debian's runsc when installed; .ci/run installs it).
+const hasRunsc = DOCKER_HOST !== undefined && /\brunsc\b/.test(execFileSync("docker", ["info", "--format", "{{json .Runtimes}}"], { env: { ...process.env, DOCKER_HOST }, encoding: "utf8" }));
+
+describe("the executor under gVisor (runsc), as far as Docker can run it", { skip: dockerSkip || (!hasRunsc && "the engine has no runsc runtime"), timeout: 300_000 }, () => {
+  // Docker makes each container its own gVisor sandbox (a Kubernetes pod is one), so the api
+  // reaches the executor's socket from outside the executor's sandbox. What holds there, and what
+  // does not (THREAT-MODEL.md, "gVisor"), is asserted as found.
+  it("starts, falls back to no namespaces (runsc refuses mounts in a user namespace), and refuses a peer it cannot identify", async () => {
+    await buildImage();
+    await assert.rejects(startPod(GVISOR), /never became ready[\s\S]*"isolation": "none"[\s\S]*refused a connection from another uid", "component": "executor", "uid": 10002/);
+  });
+});
+
+const isolated = (p: Platform) => p.isolation === "namespaces";
+const json = <T>(a: Answer): T => {
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  assert.equal(a.body.exitCode, 0, a.body.stderr);
+  return JSON.parse(a.body.stdout) as T;
+};
+
+for (const platform of PLATFORMS) {
+  describe(`sandbox isolation on ${platform.name}`, { skip: dockerSkip, timeout: 900_000 }, () => {
+    let pod: Pod;
+    before(async () => {
+      await buildImage();
+      pod = await startPod(platform, { env: { MAX_SANDBOXES: "8", SANDBOX_QUEUE_LIMIT: "400", SANDBOX_MAX_CONNECTIONS: "64", SANDBOX_CPU_LIMIT: "20" }, healthcheck: true });
+    });
+    after(async () => {
+      await pod?.stop();
+    });
+
+    it("1: no execution reads the token or another secret: not from env, /proc, files or memory", async () => {
+      const code = `
+import glob, json, os
+readable, leaked = [], []
+def health_check(pid):  # the container's HEALTHCHECK (fallback: same uid, dumpable); not the service
+    try:
+        return b'executor.sock' in open(pid + '/cmdline', 'rb').read()
+    except OSError:
+        return True
+for pid in glob.glob('/proc/[0-9]*'):
+    if health_check(pid):
+        continue
+    for name in ('environ', 'mem'):
+        try:
+            with open(pid + '/' + name, 'rb') as f:
+                leaked.append(f.read(1 << 16) if name == 'environ' else f.read(0))
+            if os.readlink('/proc/self') != pid[6:]:
+                readable.append(pid + '/' + name)
+        except OSError:
+            pass
+for path in ('/var/run/secrets/agentyard/token', '/run/secrets', '/var/run/secrets', '/run/agentyard'):
+    try:
+        leaked.append(open(path, 'rb').read())
+        readable.append(path)
+    except OSError:
+        pass
+try:
+    leaked.append(open('/proc/self/environ', 'rb').read())
+except OSError:
+    pass  # not even its own: the execution is not dumpable
+cmdlines = []
+for pid in glob.glob('/proc/[0-9]*'):
+    try:
+        cmdlines.append(open(pid + '/cmdline', 'rb').read().decode('latin-1'))
+    except OSError:
+        pass
+print(json.dumps({'readable': readable, 'leaked': b'|'.join(leaked).decode('latin-1'), 'env': dict(os.environ), 'cmdlines': cmdlines}))
+`;
+      const seen = json<{ readable: string[]; leaked: string; env: Record<string, string>; cmdlines: string[] }>(await pod.execute(code));
+      assert.ok(!JSON.stringify(seen).includes(TOKEN), "the token appears nowhere an execution can read");
+      assert.deepEqual(seen.readable, [], "no other process's environment or memory, no secret mount");
+      assert.ok(!seen.cmdlines.some((c) => c.includes("server.js")), "the api is not even visible (its own PID namespace)");
+      assert.doesNotMatch(seen.leaked, /AWS_|ECS_|SANDBOX_AUTH/);
+    });
+
+    it("2: no execution signals, stops or traces the service; under a fork bomb /health p99 stays under 1 s and others complete", async () => {
+      const attack = `
+import ctypes, json, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+me = os.readlink('/proc/self')
+done = []
+parent = open('/proc/self/stat').read().rsplit(')', 1)[1].split()[1]  # its own supervisor: killing it only loses its own answer
+for p in os.listdir('/proc'):
+    if not p.isdigit() or p in (me, parent) or int(p) == os.getpid():
+        continue
+    try:
+        if b'executor.sock' in open('/proc/%s/cmdline' % p, 'rb').read():
+            continue  # the HEALTHCHECK
+    except OSError:
+        continue
+    if libc.ptrace(16, int(p), 0, 0) == 0:
+        done.append('ptrace ' + p)
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        try:
+            os.kill(int(p), sig)
+            done.append(sig.name + ' ' + p)
+        except OSError:
+            pass
+print(json.dumps(done))
+`;
+      const tried = await pod.execute(attack);
+      assert.equal(tried.status, 200, JSON.stringify(tried.body));
+      if (isolated(platform)) assert.equal(tried.body.stdout, "[]\n", "nothing outside its own PID namespace can be named");
+      const state = JSON.parse((await docker("inspect", "-f", "{{json .State}}", pod.executor)).stdout) as { Running: boolean; Status: string };
+      assert.deepEqual([state.Running, state.Status], [true, "running"], "the zygote (PID 1) ignores what an execution sends it");
+      assert.equal((await pod.execute("print('still here')")).body.stdout, "still here\n");
+
+      const measured = await pod.client<{ latencies: number[]; other: Answer; bomb: Answer }>(`
+        const post = async (code, extra = {}) => { const t = performance.now(); const r = await fetch("http://127.0.0.1:8080/v1/execute", { method: "POST", headers: { authorization: "Bearer ${TOKEN}" }, body: JSON.stringify({ code, ...extra }) }); return { status: r.status, body: await r.json(), ms: performance.now() - t }; };
+        const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+        const bomb = post("import os\\nwhile True:\\n    try:\\n        os.fork()\\n    except OSError:\\n        pass", { timeoutMs: 6000 });
+        await sleep(500);
+        const other = sleep(1000).then(() => post("print('during the bomb')"));
+        const latencies = [];
+        const start = performance.now();
+        while (performance.now() - start < 5000) {
+          const t = performance.now();
+          await (await fetch("http://127.0.0.1:8080/health")).text();
+          latencies.push(performance.now() - t);
+          await sleep(20);
+        }
+        return { latencies, other: await other, bomb: await bomb };`);
+      const p99 = percentile(measured.latencies, 99);
+      console.log(`# ${platform.name}: /health under a fork bomb: ${measured.latencies.length} probes, p50 ${percentile(measured.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...measured.latencies).toFixed(1)} ms; a concurrent execution took ${measured.other.ms.toFixed(0)} ms`);
+      assert.ok(p99 < 1000, `/health p99 ${p99} ms`);
+      assert.deepEqual([measured.other.status, measured.other.body.stdout], [200, "during the bomb\n"]);
+      assert.equal(measured.bomb.body.timedOut, true);
+      assert.equal((await pod.execute("print('after')")).body.stdout, "after\n", "nothing of the bomb is left to starve the next one");
+    });
+
+    it("3: no execution reads, traces or signals another, concurrent or later; nothing is left for the next caller", async () => {
+      const victim = pod.execute(`
+import socket, time
+secret = 'VICTIM-SECRET-' + 'z' * 8
+open('victim-file', 'w').write(secret)
+for shared in ('/tmp/victim-tmp', '/dev/shm/victim-shm'):
+    try:
+        open(shared, 'w').write(secret)
+    except OSError:
+        pass  # read-only (a read-only root without namespaces)
+channel = socket.socket(socket.AF_UNIX)
+channel.bind('\\0agentyard-channel')
+channel.listen(1)
+time.sleep(3)
+import os
+print('victim done', os.getcwd())
+`);
+      await new Promise((r) => setTimeout(r, 1000));
+      const attacker = json<{ mem: string[]; environ: string[]; cwd: string[]; ptrace: string[]; files: string[]; channel: string; tmp: boolean; shm: boolean }>(
+        await pod.execute(`
+import ctypes, json, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+me = os.readlink('/proc/self')
+report = {'mem': [], 'environ': [], 'cwd': [], 'ptrace': [], 'files': []}
+for p in os.listdir('/proc'):
+    if not p.isdigit() or p == me:
+        continue
+    try:
+        if b'executor.sock' in open('/proc/%s/cmdline' % p, 'rb').read():
+            continue  # the HEALTHCHECK
+    except OSError:
+        continue
+    for name in ('mem', 'environ'):
+        try:
+            open('/proc/%s/%s' % (p, name), 'rb').read(1)
+            report[name].append(p)
+        except OSError:
+            pass
+    try:
+        os.listdir('/proc/%s/cwd' % p)
+        report['cwd'].append(p)
+    except OSError:
+        pass
+    if int(p) != os.getpid() and libc.ptrace(16, int(p), 0, 0) == 0:
+        report['ptrace'].append(p)
+for root in ('/sandbox', '/sandbox/runs'):
+    try:
+        report['files'] += [root + '/' + n for n in os.listdir(root) if n not in ('.tmp', '.shm', 'runs') and os.path.join(root, n) != os.getcwd()]
+    except OSError:
+        pass
+try:
+    socket.socket(socket.AF_UNIX).connect('\\0agentyard-channel')
+    report['channel'] = 'connected'
+except OSError as error:
+    report['channel'] = type(error).__name__
+report['tmp'] = os.path.exists('/tmp/victim-tmp')
+report['shm'] = os.path.exists('/dev/shm/victim-shm')
+print(json.dumps(report))
+`),
+      );
+      assert.deepEqual([attacker.mem, attacker.environ, attacker.cwd, attacker.ptrace], [[], [], [], []], "no memory, environment, directory or trace of another process");
+      if (isolated(platform)) {
+        assert.deepEqual(attacker.files, [], "another execution's scratch directory cannot be seen");
+        assert.notEqual(attacker.channel, "connected", "no abstract-socket channel between executions (network namespace)");
+        assert.deepEqual([attacker.tmp, attacker.shm], [false, false], "/tmp and /dev/shm are private");
+      }
+      const [said, victimDir] = (await victim).body.stdout.trim().split(" /");
+      assert.equal(said, "victim done");
+      const later = json<{ own: string[]; left: boolean[] }>(
+        await pod.execute("import json, os\nprint(json.dumps({'own': sorted(n for n in os.listdir('.') if n not in ('.tmp', '.shm')), 'left': [os.path.exists(p) for p in ('/tmp/victim-tmp', '/sandbox/runs/victim-file')]}))"),
+      );
+      assert.deepEqual(later.own, [], "a later caller starts in an empty directory");
+      if (isolated(platform)) assert.deepEqual(later.left, [false, false]);
+      if (!isolated(platform)) {
+        const gone = await docker("exec", pod.executor, "sh", "-c", `test -e /${victimDir} && echo left || echo gone`);
+        assert.equal(gone.stdout, "gone\n", "every execution's directory is removed when it ends");
+      }
+    });
+
+    it("4: storage is bounded per execution, and one that fills its space does not affect the next", async () => {
+      // Fargate's bind mount is shared task storage: stop at 160 MB there rather than fill it.
+      const fill = await pod.execute(`
+import errno
+n = 0
+try:
+    while n < 20:
+        with open('fill-%d' % n, 'wb') as f:
+            f.write(b'x' * (8 << 20))
+        n += 1
+    print(n, 0)
+except OSError as error:
+    print(n, error.errno)
+`);
+      assert.equal(fill.status, 200, JSON.stringify(fill.body));
+      const [written, error] = fill.body.stdout.trim().split(" ").map(Number);
+      if (isolated(platform)) {
+        assert.equal(error, 28, "ENOSPC: the private tmpfs is full");
+        assert.ok(written * 8 <= 64, `${written} × 8 MB written, the cap is 64 MB (SANDBOX_SCRATCH_SIZE)`);
+      }
+      const next = await pod.execute("import os\nopen('/tmp/x' if os.access('/tmp', os.W_OK) else 'x', 'wb').write(b'y' * (8 << 20))\nprint(sorted(n for n in os.listdir('.') if not n.startswith('.')))");
+      assert.deepEqual([next.status, next.body.stdout, next.body.exitCode], [200, isolated(platform) ? "[]\n" : "['x']\n", 0]);
+    });
+
+    it("5: no network at all, loopback to the service included; nested executions are refused", async () => {
+      const seen = json<Record<string, string>>(
+        await pod.execute(`
+import json, socket
+seen = {}
+for host, port in (('127.0.0.1', 8080), ('169.254.170.2', 80), ('169.254.169.254', 80)):
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        seen['%s:%d' % (host, port)] = 'connected'
+    except OSError as error:
+        seen['%s:%d' % (host, port)] = type(error).__name__
+try:
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(2)
+    s.connect('/run/agentyard/executor.sock')
+    s.sendall(b'{"op": "ping"}\\n')
+    seen['executor'] = 'answered' if s.recv(100) else 'closed'
+except OSError as error:
+    seen['executor'] = type(error).__name__
+seen['interfaces'] = ','.join(sorted(name for _, name in socket.if_nameindex()))
+print(json.dumps(seen))
+`),
+      );
+      assert.notEqual(seen.executor, "answered", "the executor serves only the api's uid (SO_PEERCRED), and its socket is hidden in the namespace");
+      if (isolated(platform)) {
+        assert.equal(seen["127.0.0.1:8080"] === "connected", false, "loopback of the pod is another network namespace");
+        assert.deepEqual([seen["169.254.170.2:80"], seen["169.254.169.254:80"]].includes("connected"), false);
+        assert.equal(seen.interfaces, "lo");
+      } else {
+        // Fargate: the task's network namespace is shared; what it reaches there is the api, without a token.
+        const nested = await pod.execute("import urllib.request, urllib.error\ntry:\n    urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8080/v1/execute', data=b'{\"code\": \"print(1)\"}'))\nexcept urllib.error.HTTPError as e:\n    print(e.code)");
+        assert.equal(nested.body.stdout, "401\n");
+      }
+    });
+
+    it("6: only execution processes are reaped: the HEALTHCHECK and exec sessions survive executions that escape and time out", async () => {
+      const session = docker("exec", pod.executor, "sh", "-c", "sleep 6; echo survived");
+      await Promise.all(
+        Array.from({ length: 6 }, () => pod.execute("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\ntime.sleep(60)", { timeoutMs: 1500 })),
+      );
+      assert.equal((await session).stdout, "survived\n");
+      const health = JSON.parse((await docker("inspect", "-f", "{{json .State.Health}}", pod.executor)).stdout) as { Status: string; Log: Array<{ ExitCode: number }> };
+      assert.equal(health.Status, "healthy");
+      assert.deepEqual(health.Log.filter((l) => l.ExitCode !== 0), [], "no health check was killed");
+      const left = await docker("exec", pod.executor, "sh", "-c", "ps -eo args= 2>/dev/null || ls /proc | grep -c '^[0-9]'");
+      assert.doesNotMatch(left.stdout, /time.sleep|setsid/, "the escaped descendants are gone");
+    });
+
+    it("7: no answer loses output under load: streams are read to the end after the group is gone", async () => {
+      const result = await pod.client<{ wrong: string[]; total: number }>(`
+        const wrong = [];
+        let next = 0;
+        const total = 160;
+        await Promise.all(Array.from({ length: 8 }, async () => {
+          while (next < total) {
+            const i = next++;
+            const r = await fetch("http://127.0.0.1:8080/v1/execute", { method: "POST", headers: { authorization: "Bearer ${TOKEN}" }, body: JSON.stringify({ code: "import os, sys\\nsys.stdout.write('y' * 20000 + '\\\\n')\\nprint(" + i + ")\\nif os.fork() == 0:\\n    print('child', flush=True)" }) });
+            const body = await r.json();
+            const want = "y".repeat(20000) + "\\n" + i + "\\n";
+            if (r.status !== 200 || !body.stdout.startsWith(want)) wrong.push(i + ": " + r.status + " " + JSON.stringify(body).slice(0, 200));
+          }
+        }));
+        return { wrong, total };`);
+      assert.deepEqual(result.wrong, [], `${result.wrong.length} of ${result.total} answers lost output`);
+    });
+
+    it("8: bounded connections: GET /mcp refused, connections capped, a large unauthenticated body refused before it is read", async () => {
+      const mcp = await pod.client<{ statuses: number[]; ms: number }>(`
+        const t = performance.now();
+        const statuses = [];
+        for (let wave = 0; wave < 10; wave++) statuses.push(...await Promise.all(Array.from({ length: 20 }, () => fetch("http://127.0.0.1:8080/mcp", { headers: { authorization: "Bearer ${TOKEN}", accept: "text/event-stream" } }).then(async (r) => { await r.text(); return r.status; }))));
+        return { statuses, ms: performance.now() - t };`);
+      assert.deepEqual([...new Set(mcp.statuses)], [405], "the stateless MCP endpoint opens no SSE stream");
+      const capped = await pod.client<{ closedByServer: number; healthAfter: number }>(`
+        const sockets = await Promise.all(Array.from({ length: 150 }, () => new Promise((resolve) => { const s = net.connect(8080, "127.0.0.1", () => resolve(s)); s.on("error", () => resolve(s)); })));
+        await new Promise((r) => setTimeout(r, 1000));
+        const closedByServer = sockets.filter((s) => s.destroyed || s.readableEnded).length;
+        for (const s of sockets) s.destroy();
+        await new Promise((r) => setTimeout(r, 200));
+        const healthAfter = (await fetch("http://127.0.0.1:8080/health")).status;
+        return { closedByServer, healthAfter };`);
+      assert.ok(capped.closedByServer >= 150 - 64, `${capped.closedByServer} of 150 idle connections closed beyond SANDBOX_MAX_CONNECTIONS=64`);
+      assert.equal(capped.healthAfter, 200);
+      const body = await pod.client<{ status: string; sentBytes: number }>(`
+        return await new Promise((resolve) => {
+          const total = 50 * 1024 * 1024;
+          const s = net.connect(8080, "127.0.0.1");
+          let sentBytes = 0, answer = "";
+          const chunk = Buffer.alloc(64 * 1024, 120);
+          s.on("data", (d) => { answer += d; });
+          s.on("error", () => undefined);
+          s.on("close", () => resolve({ status: answer.split("\\r\\n")[0], sentBytes }));
+          s.write("POST /v1/execute HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: " + total + "\\r\\n\\r\\n");
+          const pump = () => {
+            while (sentBytes < total && !answer && !s.destroyed) {
+              sentBytes += chunk.length;
+              if (!s.write(chunk)) return s.once("drain", pump);
+            }
+            if (!answer) s.end();
+          };
+          pump();
+        });`);
+      assert.match(body.status, /^HTTP\/1\.1 401/);
+      assert.ok(body.sentBytes < 8 * 1024 * 1024, `${(body.sentBytes / 1048576).toFixed(1)} MB sent of 50 before the 401 and the close`);
+    });
+  });
+}
