@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { UsageError, parsePlanArgs, usage, type PlanOptions } from "./args";
+import { type CapacityReport, capacityText, checkCapacity } from "./capacity/check";
+import { capacityOptionsFor } from "./capacity/for-stack";
 import type * as CostEstimateModule from "./cost/estimate";
 import type { CostEstimate } from "./cost/estimate";
 import type * as CostForStack from "./cost/for-stack";
@@ -119,6 +121,10 @@ async function planStack(options: PlanOptions, out: Output, err: Output): Promis
   if (costInputs) {
     cost = lazy.estimate().estimateCost(resources, costInputs.region, costInputs.assumptions);
   }
+  // Capacity at maximum scale (cli/capacity): a stack that cannot reach its own maximum warns (Diagnostics,
+  // or stderr with --json); a warning, not a failure: the quota or the limits may be raised after the plan.
+  const capacity = checkCapacity(resources, capacityOptionsFor(file.config, project.name, file.stack));
+  const allWarnings = [...warnings, ...capacity.warnings];
   // Whether a real `pulumi up` of this graph would work (cli/rules): a failed rule fails the plan.
   const deployRules = runDeployRules(resources, { today: planDate() });
   const findings: Finding[] = [];
@@ -128,9 +134,9 @@ async function planStack(options: PlanOptions, out: Output, err: Output): Promis
 
   if (options.json) {
     out.write(`${JSON.stringify(jsonOutput(planned, deployRules, cost, findings, diff, options), null, 2)}\n`);
-    for (const w of warnings) err.write(`warning: ${w}\n`);
+    for (const w of allWarnings) err.write(`warning: ${w}\n`);
   } else {
-    out.write(`${textOutput({ file, project, resources, warnings, ms, cost, findings, diff, options })}\n`);
+    out.write(`${textOutput({ file, project, resources, warnings: allWarnings, capacity, ms, cost, findings, diff, options })}\n`);
   }
   const rulesFailed = deployRules.some((r) => !r.passed);
   if (rulesFailed) err.write(`${deployRulesText(deployRules)}\n`);
@@ -180,6 +186,7 @@ interface TextInputs {
   readonly project: PulumiProject;
   readonly resources: readonly PlannedResource[];
   readonly warnings: readonly string[];
+  readonly capacity: CapacityReport;
   readonly ms: number;
   readonly cost: CostEstimate | undefined;
   readonly findings: readonly Finding[];
@@ -196,7 +203,7 @@ function textOutput(t: TextInputs): string {
     lines.push(diffText(t.diff, t.warnings));
   } else {
     const rows = t.resources.map((r) => ({ resource: r, op: "create" as const }));
-    lines.push(...treeLines(rows, { details: t.options.details, unknowns: t.options.preview }), "", ...diagnosticsLines(t.warnings));
+    lines.push(...treeLines(rows, { details: t.options.details, unknowns: t.options.preview }), "", capacityText(t.capacity), "", ...diagnosticsLines(t.warnings));
     if (t.findings.length) lines.push(...findingLines(t.findings), "");
     lines.push(...summaryLines(rows));
   }

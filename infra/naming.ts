@@ -31,6 +31,9 @@ export const AWS_NAME_LIMITS = {
   cloudMapNamespace: 1024,
   snsTopic: 256,
   ampWorkspaceAlias: 100,
+  sqsQueue: 80,
+  dbProxy: 63,
+  eventRule: 64,
   backupVault: 50,
   backupPlan: 50,
 } as const;
@@ -126,6 +129,12 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:kms/alias:Alias",
   "aws:lambda/invocation:Invocation",
+  // Karpenter's discovery tags are tags themselves; queue policies, event targets and RDS Proxy targets take none.
+  "aws:ec2/tag:Tag",
+  "aws:sqs/queuePolicy:QueuePolicy",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup",
+  "aws:rds/proxyTarget:ProxyTarget",
   "aws:backup/selection:Selection",
   "aws:sns/topicSubscription:TopicSubscription",
 ]);

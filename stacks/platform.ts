@@ -169,6 +169,9 @@ function agentsFor(
     ecsCluster: parts.ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
     namespace: parts.namespace,
+    // The pool size the config check holds against max_connections; IAM connect rights when behind RDS Proxy.
+    env: { DATABASE_POOL_SIZE: String(config.settings.agents.databasePoolSize) },
+    iamStatements: [...parts.data.clientIamStatements],
     otlpEndpoint: parts.otlpEndpoint,
   });
 }

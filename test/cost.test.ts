@@ -132,8 +132,10 @@ describe("the estimate of the shipped stacks", () => {
   it("moves by the expected amount when a size changes in config", async () => {
     const base = await estimateOf("prod");
     const bigger = await estimateOf("prod", { "agentyard:database": { instanceClass: "db.r6g.xlarge", backupCopyRegion: "us-west-2" } });
-    near(bigger.totalMonthlyUsd - base.totalMonthlyUsd, (0.449 - 0.225) * 730 * 2);
-    const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 5, endpointAccess: { privateCidrs: ["10.40.0.0/19"] } } });
+    // The instance twice (Multi-AZ), and RDS Proxy on 2 more vCPUs (db.r6g.xlarge has 4).
+    near(bigger.totalMonthlyUsd - base.totalMonthlyUsd, (0.449 - 0.225) * 730 * 2 + 2 * 0.015 * 730);
+    // One more managed node (prod's group is 3/3/4) and its 20 GB root volume.
+    const moreNodes = await estimateOf("prod", { "agentyard:cluster": { desiredNodes: 4, endpointAccess: { privateCidrs: ["10.40.0.0/19"] } } });
     near(moreNodes.totalMonthlyUsd - base.totalMonthlyUsd, 0.096 * 730 + 20 * 0.08);
   });
 

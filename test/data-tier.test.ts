@@ -97,7 +97,7 @@ describe("DataTier on the prod stack (eks)", () => {
     assert.equal(param(params.inputs.parameters, "rds.force_ssl"), "1");
     assert.equal(param(params.inputs.parameters, "shared_preload_libraries"), "pg_stat_statements");
     assert.equal(param(params.inputs.parameters, "log_min_duration_statement"), "500");
-    assert.equal(param(params.inputs.parameters, "max_connections"), "400");
+    assert.equal(param(params.inputs.parameters, "max_connections"), "500");
     assert.equal(graph.get(T.db, "data-db").inputs.parameterGroupName, params.outputs?.name, "the name AWS generated from the prefix");
   });
 
@@ -127,7 +127,8 @@ describe("DataTier on the prod stack (eks)", () => {
 
   it("keeps the AUTH token and DATABASE_URL only as secret values in Secrets Manager, encrypted with the tier's key", () => {
     const secrets = graph.ofType(T.secret);
-    assert.deepEqual(secrets.map((s) => s.inputs.name).sort(), ["agentyard-prod-cache", "agentyard-prod-db-app"]);
+    // The app user's credentials, the cache's, and the DATABASE_URL through RDS Proxy (test/data-tier-proxy.test.ts).
+    assert.deepEqual(secrets.map((s) => s.inputs.name).sort(), ["agentyard-prod-cache", "agentyard-prod-db-app", "agentyard-prod-db-proxy-url"]);
     for (const s of secrets) assert.match(String(s.inputs.kmsKeyId), /^arn:aws:kms:/);
     for (const v of graph.ofType(T.secretVersion)) assert.equal(v.inputs.secretString, "[secret]");
   });
@@ -197,7 +198,8 @@ describe("DataTier as a component", () => {
   });
 
   it("gives services connection settings with credentials as secret references, never values", async () => {
-    const { result } = await planComponent(() => new DataTier("data", awsArgs()));
+    // Connecting directly (no RDS Proxy: test/data-tier-proxy.test.ts covers it).
+    const { result } = await planComponent(() => new DataTier("data", awsArgs({ database: { proxy: false } })));
     const secrets = result.connection.secrets;
     assert.deepEqual(Object.keys(secrets).sort(), ["DATABASE_PASSWORD", "DATABASE_URL", "REDIS_PASSWORD", "REDIS_URL"]);
     assert.equal(secrets.DATABASE_URL.source, "secretsmanager");

@@ -61,7 +61,9 @@ describe("the prod-ecs stack, with an agent image", () => {
   it("injects credentials through `secrets` by ARN, never as plain environment", () => {
     const [c] = containers(graph.get("aws:ecs/taskDefinition:TaskDefinition", "agents-task"));
     const secrets = Object.fromEntries(c.secrets.map((s) => [s.name, s.valueFrom]));
-    assert.match(secrets.DATABASE_URL, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:agentyard-prod-ecs-db-app-[0-9a-f]+:url::$/);
+    // prod goes through RDS Proxy; the direct URL is kept for migrations.
+    assert.match(secrets.DATABASE_URL, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:agentyard-prod-ecs-db-proxy-url-[0-9a-f]+:url::$/);
+    assert.match(secrets.DATABASE_DIRECT_URL, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:agentyard-prod-ecs-db-app-[0-9a-f]+:url::$/);
     assert.match(secrets.REDIS_URL, /:url::$/);
     assert.match(secrets.SANDBOX_TOKEN, /secret:agentyard-prod-ecs-sandbox-token/);
     for (const e of c.environment) assert.doesNotMatch(e.name, /PASSWORD|TOKEN|SECRET|DATABASE_URL|REDIS_URL/);
@@ -97,7 +99,7 @@ describe("the prod-ecs stack, with an agent image", () => {
     const policy = JSON.parse(String(graph.get("aws:iam/rolePolicy:RolePolicy", "agents-execution-secrets").inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
     const [read, decrypt] = policy.Statement;
     assert.deepEqual(read.Action, ["secretsmanager:GetSecretValue"]);
-    assert.equal(read.Resource.length, 3, "the app secret, the cache secret and the sandbox token");
+    assert.equal(read.Resource.length, 4, "the app secret, the RDS Proxy URL's secret, the cache secret and the sandbox token");
     assert.deepEqual(decrypt.Action, ["kms:Decrypt"]);
   });
 

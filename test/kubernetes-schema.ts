@@ -28,6 +28,9 @@ export const UNVALIDATED_KUBERNETES_TYPES = new Set([
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
   "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
   "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
+  // Karpenter's own kinds: validated against the CRD schemas Karpenter publishes (test/crd-schema.ts, test/karpenter.test.ts).
+  "kubernetes:karpenter.sh/v1:NodePool",
+  "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
 ]);
 
 /** The object as the API server would get it: apiVersion and kind from the type; a secret map stands in as an empty map. */

@@ -141,7 +141,7 @@ describe("MonitoringStack on AWS", () => {
     const storage = graph.get("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-rds-free-storage");
     assert.equal(storage.inputs.threshold, Math.round(100 * 1024 ** 3 * 0.1));
     assert.deepEqual(storage.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:agentyard-prod-alerts"]);
-    assert.equal(graph.get("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-rds-connections").inputs.threshold, 320);
+    assert.equal(graph.get("aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-rds-connections").inputs.threshold, 400); // 80 % of prod's 500
   });
 
   it("uploads the same rules to Amazon Managed Prometheus on ecs, with Alertmanager routed to SNS", async () => {

@@ -2,6 +2,8 @@ import type { PlannedResource } from "../plan/engine";
 import { eksSupportStatus, utcDay } from "../../infra/cluster/eks-versions";
 import type { UsageAssumptions } from "./assumptions";
 import { FARGATE_SPOT_FACTOR, HOURS_PER_MONTH, PRICES, PRICE_TABLE_DATE, type Price, type RegionPrices, SPOT_PRICE_FACTOR } from "./prices";
+import { quantityGiB } from "./quantity";
+import { ecsScaleFactors, karpenterNodeFigures } from "./scale";
 
 export interface CostLine {
   readonly urn: string;
@@ -24,6 +26,12 @@ export interface CostEstimate {
   readonly lines: CostLine[];
   /** Resources with a cost this table does not know: listed, never counted as zero. */
   readonly unpriced: Array<{ urn: string; type: string; name: string; reason?: string }>;
+  /**
+   * The same stack at maximum scale (every autoscaler at its maximum: Karpenter's nodes for the
+   * workloads' maximum replicas, ECS services at their maximum tasks); the figures above are at
+   * minimum scale. `lines` are those that differ from the minimum.
+   */
+  readonly maximum: { readonly totalMonthlyUsd: number; readonly lines: CostLine[] };
 }
 
 /** Types that AWS does not charge for (or that only run on capacity priced elsewhere). */
@@ -44,6 +52,12 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   "aws:amp/ruleGroupNamespace:RuleGroupNamespace", "aws:amp/alertManagerDefinition:AlertManagerDefinition",
   "aws:backup/plan:Plan", "aws:backup/selection:Selection", "aws:sns/topicSubscription:TopicSubscription",
   "docker-build:index:Image", "random:index/randomPassword:RandomPassword", "random:index/randomId:RandomId",
+  // Karpenter (infra/cluster/karpenter.ts): IAM and tags are free; EventBridge does not charge for AWS service
+  // events it delivers (https://aws.amazon.com/eventbridge/pricing/), and interruption messages stay far below SQS's
+  // 1 million free requests a month (https://aws.amazon.com/sqs/pricing/). Its nodes are priced through the NodePools.
+  "aws:iam/policy:Policy", "aws:ec2/tag:Tag", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget", "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy",
+  // RDS Proxy is billed per proxy (aws:rds/proxy:Proxy); its target group and target are configuration.
+  "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup", "aws:rds/proxyTarget:ProxyTarget",
 ]);
 
 /** Priced by usage that is small or unknown: listed as unpriced rather than guessed. */
@@ -154,6 +168,17 @@ const PRICERS: Record<string, Pricer> = {
     const hourly = lookup(c.p.cacheHour, nodeType, "cache node type").usd * valkey;
     return { usd: nodes * hourly * H, basis: `${nodes} x ${nodeType}${valkey < 1 ? " (Valkey, -20 %)" : ""} x ${H} h` };
   },
+  "aws:rds/proxy:Proxy": (r, c) => {
+    // Billed per vCPU-hour of the database instance behind it, with a minimum of 2 vCPUs
+    // (https://aws.amazon.com/rds/proxy/pricing/); the instance is the proxy's target.
+    const target = c.all.find((t) => t.type === "aws:rds/proxyTarget:ProxyTarget" && t.inputs.dbProxyName === (r.outputs?.name ?? r.inputs.name));
+    const instance = c.all.find((i) => i.type === "aws:rds/instance:Instance" && (i.outputs?.identifier ?? i.inputs.identifier) === target?.inputs.dbInstanceIdentifier);
+    if (!instance) return undefined;
+    const cls = String(instance.inputs.instanceClass);
+    const vcpus = Math.max(2, lookup(c.p.rdsVcpus, cls, "RDS instance class (vCPUs)").usd);
+    const price = fixed(c, "rdsProxyVcpuHour").usd;
+    return { usd: vcpus * price * H, basis: `${vcpus} vCPU (${cls}, at least 2) x ${H} h x $${price}` };
+  },
   "aws:kms/key:Key": (_r, c) => ({ usd: fixed(c, "kmsKeyMonth").usd, basis: "1 key-month (requests within the free tier)" }),
   "aws:secretsmanager/secret:Secret": (_r, c) => ({ usd: fixed(c, "secretMonth").usd, basis: "1 secret-month" }),
   "aws:wafv2/webAcl:WebAcl": (r, c) => {
@@ -188,14 +213,6 @@ const PRICERS: Record<string, Pricer> = {
   // The add-on is free; the Container Insights metrics it sends are priced per observation or GB, not known here.
   "aws:eks/addon:Addon": (r) => (r.inputs.addonName === "amazon-cloudwatch-observability" ? undefined : { usd: 0, basis: "EKS add-on: free" }),
 };
-
-/** A Kubernetes quantity (`200Gi`, `512Mi`, `1Ti`, `50G`) in GiB. */
-export function quantityGiB(quantity: unknown): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(String(quantity));
-  if (!m) return undefined;
-  const unit: Record<string, number> = { Ki: 1 / 1024 ** 2, Mi: 1 / 1024, Gi: 1, Ti: 1024, K: 1e3 / 1024 ** 3, M: 1e6 / 1024 ** 3, G: 1e9 / 1024 ** 3, T: 1e12 / 1024 ** 3 };
-  return Number(m[1]) * (m[2] ? unit[m[2]] : 1 / 1024 ** 3);
-}
 
 /** Storage requests of the PersistentVolumeClaims a chart's values or a claim ask for (`...spec.resources.requests.storage`, `persistence.size`). */
 function claimedGiB(value: unknown, path: readonly string[] = []): number {
@@ -269,6 +286,25 @@ export function estimateCost(resources: readonly PlannedResource[], region: stri
     }
   }
   lines.push(...kubernetesVolumes(resources, ctx, byUrn));
+  // Karpenter's nodes at minimum scale count in the estimate; the maximum-scale figures replace them (and the
+  // ECS services' minimum-scale lines) in `maximum`.
+  const karpenter = karpenterNodeFigures(resources, p);
+  const lineOf = (f: { urn: string; usd: number; basis: string }, type: string): CostLine => {
+    const r = byUrn.get(f.urn) as PlannedResource;
+    return { urn: f.urn, type, name: r.name, component: componentOf(r, byUrn), monthlyUsd: money(f.usd), basis: f.basis };
+  };
+  lines.push(...karpenter.min.map((f) => lineOf(f, "kubernetes:karpenter.sh/v1:NodePool")));
+  const scaled = ecsScaleFactors(resources);
+  const minimumOf = new Map(lines.map((l) => [l.urn, l.monthlyUsd]));
+  const atMaximum: CostLine[] = [
+    ...karpenter.max.map((f) => lineOf(f, "kubernetes:karpenter.sh/v1:NodePool")),
+    ...lines.filter((l) => scaled.has(l.urn)).map((l) => {
+      const s = scaled.get(l.urn) as { factor: number; basis: string };
+      return { ...l, monthlyUsd: money(l.monthlyUsd * s.factor), basis: `${s.basis} (${money(s.factor)} x the minimum's ${l.basis})` };
+    }),
+  ].filter((l) => l.monthlyUsd !== minimumOf.get(l.urn));
+  const replaced = new Set(atMaximum.map((l) => l.urn));
+  const maximumTotal = money(lines.filter((l) => !replaced.has(l.urn)).reduce((n, l) => n + l.monthlyUsd, 0) + atMaximum.reduce((n, l) => n + l.monthlyUsd, 0));
   const byComponent: Record<string, number> = {};
   for (const l of lines) byComponent[l.component] = money((byComponent[l.component] ?? 0) + l.monthlyUsd);
   return {
@@ -280,5 +316,6 @@ export function estimateCost(resources: readonly PlannedResource[], region: stri
     byComponent,
     lines: lines.sort((x, y) => x.urn.localeCompare(y.urn)),
     unpriced,
+    maximum: { totalMonthlyUsd: maximumTotal, lines: atMaximum.sort((x, y) => x.urn.localeCompare(y.urn)) },
   };
 }

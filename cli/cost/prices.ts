@@ -61,6 +61,7 @@ export type PriceKey =
   | "ecrGbMonth"
   | "cloudMapNamespaceMonth"
   | "ampMillionSamples"
+  | "rdsProxyVcpuHour"
   | "backupRdsGbMonth"
   | "interRegionTransferGb";
 
@@ -72,6 +73,8 @@ export interface RegionPrices {
   readonly rdsHour: Readonly<Record<string, Price>>;
   /** ElastiCache Redis OSS per node-hour (Valkey nodes cost 20 % less). */
   readonly cacheHour: Readonly<Record<string, Price>>;
+  /** vCPUs of each RDS instance class (in `usd`, a count: RDS Proxy is billed by them). */
+  readonly rdsVcpus: Readonly<Record<string, Price>>;
 }
 
 const hour = (usd: number, source: string): Price => ({ usd, per: "hour", source });
@@ -105,12 +108,14 @@ function region(f: Record<PriceKey, number>, ec2: Record<string, number>, rds: R
     ecrGbMonth: ["GB-month", SRC.ecr],
     cloudMapNamespaceMonth: ["namespace-month (hosted zone)", SRC.cloudmap],
     ampMillionSamples: ["million samples ingested", SRC.amp],
+    rdsProxyVcpuHour: ["vCPU-hour of the database instance (2 vCPU minimum)", "https://aws.amazon.com/rds/proxy/pricing/"],
     backupRdsGbMonth: ["GB-month of RDS snapshots (warm)", SRC.backup],
     interRegionTransferGb: ["GB to another region", SRC.transfer],
   };
   const fixed = Object.fromEntries(Object.entries(f).map(([k, usd]) => [k, { usd, per: per[k as PriceKey][0], source: per[k as PriceKey][1] }])) as Record<PriceKey, Price>;
   const table = (t: Record<string, number>, source: string) => Object.fromEntries(Object.entries(t).map(([k, usd]) => [k, hour(usd, source)]));
-  return { fixed, ec2Hour: table(ec2, SRC.ec2), rdsHour: table(rds, SRC.rds), cacheHour: table(cache, SRC.cache) };
+  const vcpus = Object.fromEntries(Object.entries(RDS_VCPUS).map(([k, n]) => [k, { usd: n, per: "vCPUs (a count, not dollars)", source: "https://aws.amazon.com/rds/instance-types/" }]));
+  return { fixed, ec2Hour: table(ec2, SRC.ec2), rdsHour: table(rds, SRC.rds), cacheHour: table(cache, SRC.cache), rdsVcpus: vcpus };
 }
 
 const US_FIXED: Record<PriceKey, number> = {
@@ -140,9 +145,12 @@ const US_FIXED: Record<PriceKey, number> = {
   ecrGbMonth: 0.1,
   cloudMapNamespaceMonth: 0.5,
   ampMillionSamples: 0.09,
+  rdsProxyVcpuHour: 0.015,
   backupRdsGbMonth: 0.095,
   interRegionTransferGb: 0.02,
 };
+/** vCPUs per RDS instance class (https://aws.amazon.com/rds/instance-types/). */
+const RDS_VCPUS: Record<string, number> = { "db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.t4g.large": 2, "db.r6g.large": 2, "db.r6g.xlarge": 4, "db.r7g.large": 2, "db.m6g.large": 2 };
 const US_EC2 = { "t4g.nano": 0.0042, "t3.medium": 0.0416, "t3.large": 0.0832, "t4g.medium": 0.0336, "t4g.large": 0.0672, "m6i.large": 0.096, "m6i.xlarge": 0.192, "m7i.large": 0.1008, "m6g.large": 0.077, "m7g.large": 0.0816 };
 const US_RDS = { "db.t4g.micro": 0.016, "db.t4g.small": 0.032, "db.t4g.medium": 0.065, "db.t4g.large": 0.129, "db.r6g.large": 0.225, "db.r6g.xlarge": 0.449, "db.r7g.large": 0.239, "db.m6g.large": 0.152 };
 const US_CACHE = { "cache.t4g.micro": 0.016, "cache.t4g.small": 0.032, "cache.t4g.medium": 0.065, "cache.r6g.large": 0.206, "cache.r7g.large": 0.219, "cache.m6g.large": 0.149 };
@@ -154,7 +162,8 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
   // us-west-2 lists the same on-demand prices as us-east-1 for every item here.
   "us-west-2": region(US_FIXED, US_EC2, US_RDS, US_CACHE),
   // eu-west-1: the fixed items as listed there; instance hours approximated at 1.1x us-east-1
-  // (the usual Irish premium for these families), to be replaced by the listed figures.
+  // (the usual Irish premium for these families), to be replaced by the listed figures. RDS Proxy's vCPU-hour is
+  // us-east-1's until checked there.
   "eu-west-1": region(
     { ...US_FIXED, natGatewayHour: 0.048, natGatewayGb: 0.048, albHour: 0.0252, albLcuHour: 0.008, fargateVcpuHourX86: 0.04048, fargateGbHourX86: 0.004445, fargateVcpuHourArm: 0.03238, fargateGbHourArm: 0.00356, rdsGp3GbMonth: 0.127, ebsGp3GbMonth: 0.088, interfaceEndpointHour: 0.011, logIngestGb: 0.57, logStorageGbMonth: 0.03 },
     scale(US_EC2, 1.1),

@@ -17,6 +17,11 @@ export function costText(e: CostEstimate): string {
     for (const u of e.unpriced) out.push(`    ${u.name}  ${u.type}${u.reason ? `  (${u.reason})` : ""}`);
   }
   out.push("", `  assumptions: ${Object.entries(e.assumptions).map(([k, v]) => `${k}=${v}`).join(", ")} (override with agentyard:cost)`);
-  out.push(`  total: ${usd(e.totalMonthlyUsd)} a month`);
+  if (e.maximum.lines.length) {
+    out.push("", "  at maximum scale (every autoscaler at its maximum), these lines change:");
+    const width = Math.max(...e.maximum.lines.map((l) => l.name.length), 10);
+    for (const l of e.maximum.lines) out.push(`    ${l.name.padEnd(width)}  ${usd(l.monthlyUsd).padStart(10)}  ${l.basis}`);
+  }
+  out.push(`  total: ${usd(e.totalMonthlyUsd)} a month at minimum scale, ${usd(e.maximum.totalMonthlyUsd)} at maximum scale`);
   return out.join("\n");
 }

@@ -164,6 +164,11 @@ const BY_TYPE: Record<string, OutputsFor> = {
         : [],
     };
   },
+  // RDS Proxy: its ARN ends in the proxy's resource id (prx-...), which IAM names in rds-db:connect ARNs.
+  "aws:rds/proxy:Proxy": (name, inputs, ctx) => {
+    const proxyName = physical(name, inputs);
+    return { name: proxyName, arn: arn(ctx, "rds", `db-proxy:prx-${stableHex(name, 17)}`), endpoint: `${proxyName}.proxy-c${stableHex(name, 11)}.${ctx.region}.rds.amazonaws.com` };
+  },
   "aws:elasticache/replicationGroup:ReplicationGroup": (name, inputs, ctx) => {
     const id = physical(name, inputs, "replicationGroupId");
     return {

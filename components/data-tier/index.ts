@@ -10,6 +10,7 @@ import { createAwsBootstrap } from "./aws-bootstrap";
 import { REDIS_PORT, createAwsCache } from "./aws-cache";
 import { POSTGRES_PORT, createAwsDatabase } from "./aws-database";
 import { COMPONENT, admit, storeSecurityGroup } from "./aws-security";
+import { createAwsProxy } from "./aws-proxy";
 import type { ConnectionSettings } from "./connection";
 import { createKubernetesDataTier } from "./kubernetes";
 
@@ -58,6 +59,12 @@ export class DataTier extends pulumi.ComponentResource {
   private readonly securityGroups: { database: ec2.SecurityGroup; cache: ec2.SecurityGroup } | undefined;
   private readonly tierName: string;
   private readonly admitted = new Set<string>();
+  private proxySecurityGroup: ec2.SecurityGroup | undefined;
+  /**
+   * What a client's IAM role needs to use `connection` (with RDS Proxy, `rds-db:connect` as the
+   * application user); AgentService takes them as `iamStatements`. Empty without a proxy.
+   */
+  readonly clientIamStatements: ReadonlyArray<{ Effect: "Allow"; Action: string[]; Resource: pulumi.Output<string>[] }> = [];
 
   constructor(name: string, args: DataTierArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = normalizeDataTierArgs(name, args);
@@ -122,6 +129,18 @@ export class DataTier extends pulumi.ComponentResource {
           REDIS_PASSWORD: ref(made.cache.secretVersion.arn, "authToken"),
         },
       };
+      if (made.proxy) {
+        // Through RDS Proxy: DATABASE_URL has no password (an IAM token is the password, DATABASE_AUTH=iam); the
+        // direct URL stays for migrations, which need session features a proxy would pin.
+        const direct = this.connection.secrets.DATABASE_URL;
+        this.connection = {
+          env: { ...this.connection.env, DATABASE_HOST: made.proxy.endpoint, DATABASE_DIRECT_HOST: this.databaseHost, DATABASE_AUTH: pulumi.output("iam") },
+          secrets: { ...this.connection.secrets, DATABASE_URL: ref(made.proxy.urlSecretVersion.arn, "url"), DATABASE_DIRECT_URL: direct },
+        };
+        this.secretArns = [...this.secretArns, made.proxy.urlSecret.arn];
+        this.proxySecurityGroup = made.proxy.securityGroup;
+        this.clientIamStatements = [made.proxy.connectStatement];
+      }
       for (const [i, sg] of (args.workloadSecurityGroupIds ?? []).entries()) this.allowFrom(`workload-${i + 1}`, sg);
     }
 
@@ -148,6 +167,7 @@ export class DataTier extends pulumi.ComponentResource {
     this.admitted.add(clientName);
     admit(this, `${this.tierName}-db-from-${clientName}`, this.securityGroups.database, POSTGRES_PORT, securityGroupId, `PostgreSQL from ${clientName}`);
     admit(this, `${this.tierName}-cache-from-${clientName}`, this.securityGroups.cache, REDIS_PORT, securityGroupId, `Redis from ${clientName}`);
+    if (this.proxySecurityGroup) admit(this, `${this.tierName}-proxy-from-${clientName}`, this.proxySecurityGroup, POSTGRES_PORT, securityGroupId, `RDS Proxy from ${clientName}`);
   }
 
   private createOnAws(name: string, cfg: NormalizedDataTierArgs, args: DataTierArgs) {
@@ -169,7 +189,8 @@ export class DataTier extends pulumi.ComponentResource {
     const database = createAwsDatabase(this, name, cfg, args, key, securityGroups.database);
     const cache = createAwsCache(this, name, cfg, args, key, securityGroups.cache);
     const bootstrap = createAwsBootstrap(this, name, cfg, args, key, securityGroups.database, database);
+    const proxy = cfg.database.proxy ? createAwsProxy(this, name, cfg, args, key, database, securityGroups.database) : undefined;
     const backup = createAwsBackup(this, name, cfg, key, database.instance);
-    return { key, securityGroups, database, cache, bootstrap, backup };
+    return { key, securityGroups, database, cache, bootstrap, proxy, backup };
   }
 }

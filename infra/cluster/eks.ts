@@ -13,6 +13,7 @@ import { physicalName, standardTags } from "../naming";
 import { type Transform, applyTransform } from "../transform";
 import { GVISOR_RUNTIME_HANDLER, gvisorUserData } from "./gvisor-nodes";
 import { type OidcIssuer, serviceAccountRole } from "./irsa";
+import { type NodePoolSpec, karpenter } from "./karpenter";
 import { loadBalancerControllerPolicy } from "./lb-controller-policy";
 import { defaultStorageClass } from "./storage-class";
 
@@ -64,6 +65,8 @@ export class EksCluster extends pulumi.ComponentResource {
   readonly addons: pulumi.Resource[];
   /** The default StorageClass (encrypted gp3): claims name it explicitly. */
   readonly storageClassName: pulumi.Output<string>;
+  /** Karpenter's NodePools and their limits (infra/cluster/karpenter.ts). */
+  readonly nodePools: readonly NodePoolSpec[];
   /** The general node group: what add-ons that run Deployments (and so need a node) wait for. */
   readonly generalNodes: pulumi.Resource;
 
@@ -271,7 +274,21 @@ export class EksCluster extends pulumi.ComponentResource {
       enableServiceMutatorWebhook: false,
     });
     const metricsServer = release("metrics-server", CLUSTER_CHARTS.metricsServer);
-    this.addons = [lbController, metricsServer];
+    // Karpenter adds nodes for the workloads; it runs on the managed node group (its chart keeps it off its own nodes).
+    const autoscaler = karpenter(this, `${name}-karpenter`, {
+      settings: s,
+      clusterName,
+      cluster: cluster.name,
+      clusterSecurityGroupId: this.nodeSecurityGroupId,
+      privateSubnetIds: args.privateSubnetIds,
+      oidc: this.oidc,
+      provider: this.provider,
+      region: args.region,
+      gvisor: args.gvisorNodeGroup ? { label: GVISOR_NODE_LABEL, taint: GVISOR_TAINT } : undefined,
+      dependsOn: [general, ...addons],
+    });
+    this.nodePools = autoscaler.nodePools;
+    this.addons = [lbController, metricsServer, ...autoscaler.ready];
     this.registerOutputs({ name: this.name, endpoint: this.endpoint });
   }
 }

@@ -1,5 +1,6 @@
 import { cidrsOverlap, parseCidr } from "../network/cidr";
 import { ciRoleProblem, endpointAccessProblem, versionProblem } from "./cluster-checks";
+import { connectionPoolProblem } from "./pool-checks";
 import type { ConfigProblem } from "./problems";
 import type { EnvironmentSettings, Platform } from "./schema";
 
@@ -17,6 +18,7 @@ function atMost(key: string, value: number, limitKey: string, limit: number, ns:
 const CHECKS: readonly Check[] = [
   endpointAccessProblem,
   ciRoleProblem,
+  connectionPoolProblem,
   (s, platform, ns) => versionProblem(s, platform, ns),
   (s, platform, ns) => {
     if (platform !== "eks") return undefined;

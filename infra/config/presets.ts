@@ -20,16 +20,23 @@ const dev: EnvironmentSettings = {
     serviceCidr: "172.20.0.0/16",
     // Nobody by default: an eks stack must say how its deployer reaches the API (config check).
     endpointAccess: {},
-    // Graviton Spot: the cheapest capacity that runs the whole dev stack on two nodes.
+    // The managed node group runs Karpenter and the add-ons; Karpenter's NodePools add nodes for the workloads.
+    // Graviton Spot: the cheapest capacity; dev runs one Karpenter replica, so one node is enough.
     nodeInstanceTypes: ["t4g.medium"],
     minNodes: 1,
-    desiredNodes: 2,
+    desiredNodes: 1,
     maxNodes: 3,
     capacityType: "SPOT",
     architecture: "arm64",
     fargateSpotPercent: 100,
     ecsExec: false,
     adminRoleArns: [],
+    // Karpenter's general NodePool: room for dev's maximum (1 vCPU of agents and sandboxes) and monitoring.
+    karpenterMaxVcpu: 8,
+    karpenterMaxMemoryGb: 32,
+    // AWS's default "Fargate On-Demand vCPU resource count" (L-3032A538): 6 per Region
+    // (https://docs.aws.amazon.com/general/latest/gr/ecs-service.html#service-quotas-fargate); set yours once raised.
+    fargateVcpuQuota: 6,
   },
   database: {
     engineVersion: "17",
@@ -43,6 +50,8 @@ const dev: EnvironmentSettings = {
     readReplicas: 0,
     maxConnections: 100,
     slowQueryMs: 1000,
+    // Two agent replicas connect directly; RDS Proxy costs at least 2 vCPU-hours an hour (aws-proxy.ts).
+    proxy: false,
     // AWS Backup's daily recovery points, kept beside RDS's automated backups (docs/runbooks/restore.md).
     backupPlanRetentionDays: 7,
   },
@@ -56,7 +65,7 @@ const dev: EnvironmentSettings = {
     maxmemoryPolicy: "allkeys-lru",
     snapshotRetentionDays: 0,
   },
-  agents: { minReplicas: 1, maxReplicas: 2, cpu: 250, memoryMb: 512 },
+  agents: { minReplicas: 1, maxReplicas: 2, cpu: 250, memoryMb: 512, databasePoolSize: 20 },
   sandbox: {
     minReplicas: 1,
     maxReplicas: 2,
@@ -91,7 +100,7 @@ const staging: EnvironmentSettings = {
   ...dev,
   network: { cidr: "10.30.0.0/16", azCount: 3, natGateways: "perAz", interfaceEndpoints: true, flowLogs: true },
   logs: { retentionDays: 30 },
-  cluster: { ...dev.cluster, nodeInstanceTypes: ["m6i.large"], architecture: "x86_64", minNodes: 3, desiredNodes: 3, maxNodes: 6, capacityType: "ON_DEMAND", fargateSpotPercent: 50 },
+  cluster: { ...dev.cluster, nodeInstanceTypes: ["m6i.large"], architecture: "x86_64", minNodes: 2, desiredNodes: 2, maxNodes: 3, capacityType: "ON_DEMAND", fargateSpotPercent: 50, karpenterMaxVcpu: 24, karpenterMaxMemoryGb: 96 },
   database: {
     ...dev.database,
     instanceClass: "db.t4g.medium",
@@ -101,10 +110,14 @@ const staging: EnvironmentSettings = {
     backupRetentionDays: 7,
     performanceInsights: true,
     monitoringIntervalSeconds: 60,
+    // 6 agent replicas x a pool of 20 = 120 connections, plus the reserved ones (infra/config/pool-checks.ts).
+    maxConnections: 200,
+    // Pooled and failover-aware connections through RDS Proxy, as in prod.
+    proxy: true,
     backupPlanRetentionDays: 30,
   },
   cache: { ...dev.cache, engine: "redis", engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 1, multiAz: true, snapshotRetentionDays: 1 },
-  agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024 },
+  agents: { minReplicas: 2, maxReplicas: 6, cpu: 500, memoryMb: 1024, databasePoolSize: 20 },
   sandbox: { ...dev.sandbox, cpu: 500, minReplicas: 2, maxReplicas: 6, maxConcurrent: 8, timeoutMs: 120000, warmPool: 4 },
   monitoring: { retentionHours: 200, storageGb: 50, alertsRouted: true, managedPrometheus: true },
   loadBalancer: { ...dev.loadBalancer, waf: true, accessLogRetentionDays: 30, allowPlainHttp: false },
@@ -115,7 +128,9 @@ const prod: EnvironmentSettings = {
   deletionProtection: true,
   network: { cidr: "10.40.0.0/16", azCount: 3, natGateways: "perAz", interfaceEndpoints: true, flowLogs: true },
   logs: { retentionDays: 365 },
-  cluster: { ...staging.cluster, minNodes: 3, desiredNodes: 4, maxNodes: 12, fargateSpotPercent: 0 },
+  // Three managed nodes (one per AZ) for Karpenter and the add-ons; Karpenter's limit covers prod's maximum
+  // (30 vCPU and 60 GiB of agents and sandboxes at 20 replicas each) with room for monitoring and overhead.
+  cluster: { ...staging.cluster, minNodes: 3, desiredNodes: 3, maxNodes: 4, fargateSpotPercent: 0, karpenterMaxVcpu: 48, karpenterMaxMemoryGb: 192 },
   database: {
     ...staging.database,
     instanceClass: "db.r6g.large",
@@ -123,12 +138,13 @@ const prod: EnvironmentSettings = {
     maxAllocatedStorageGb: 1000,
     backupRetentionDays: 14,
     monitoringIntervalSeconds: 30,
-    maxConnections: 400,
+    // 20 agent replicas x a pool of 20 = 400 connections, plus the reserved ones (infra/config/pool-checks.ts).
+    maxConnections: 500,
     slowQueryMs: 500,
     backupPlanRetentionDays: 90,
   },
   cache: { ...staging.cache, nodeType: "cache.r6g.large", replicas: 2, snapshotRetentionDays: 7 },
-  agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024 },
+  agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024, databasePoolSize: 20 },
   sandbox: { ...staging.sandbox, minReplicas: 3, maxReplicas: 20, cpu: 1000, memoryMb: 2048, maxConcurrent: 16, warmPool: 8 },
   monitoring: { retentionHours: 720, storageGb: 200, alertsRouted: true, managedPrometheus: true },
   loadBalancer: { ...staging.loadBalancer, desyncMitigationMode: "strictest", accessLogRetentionDays: 90 },

@@ -92,6 +92,12 @@ export const clusterSection = z.strictObject({
   adminRoleArns: listOf(text(IAM_ROLE_ARN, "an IAM role ARN"), 20, "IAM role ARNs"),
   /** The role CI assumes for `pulumi preview` (vars.AWS_PREVIEW_ROLE_ARN): an access entry of its own. */
   ciRoleArn: text(IAM_ROLE_ARN, "an IAM role ARN").optional(),
+  /** eks: the most vCPU Karpenter's general NodePool may launch (its `limits.cpu`); the managed node group is extra. */
+  karpenterMaxVcpu: integer(2, 10000),
+  /** eks: the most memory, in GiB, Karpenter's general NodePool may launch (its `limits.memory`). */
+  karpenterMaxMemoryGb: integer(4, 100000),
+  /** ecs: the account's Fargate vCPU quota (On-Demand, and Spot alike) the capacity check counts against; AWS's default is 6. */
+  fargateVcpuQuota: integer(1, 1000000),
 });
 
 export const databaseSection = z.strictObject({
@@ -111,6 +117,8 @@ export const databaseSection = z.strictObject({
   maxConnections: integer(20, 5000),
   /** `log_min_duration_statement`: statements slower than this are logged; -1 turns it off. */
   slowQueryMs: integer(-1, 600000),
+  /** eks/ecs: RDS Proxy in front of PostgreSQL (TLS and IAM auth required); services' DATABASE_URL goes through it. */
+  proxy: flag(),
   ...backupFields,
 });
 
@@ -136,6 +144,8 @@ const workloadFields = {
 
 export const agentsSection = z.strictObject({
   ...workloadFields,
+  /** Database connections each agent replica's pool may open (`DATABASE_POOL_SIZE`; the seeds' 20); max replicas x this must fit max_connections. */
+  databasePoolSize: integer(1, 500),
   /** The agent service's image; without one the stack deploys no agent service (and says so). */
   image: text(/^[a-z0-9][\w.\-/:@]{2,300}$/, "an image reference such as ghcr.io/acme/agent:1.2.0 or repo@sha256:...").optional(),
   /** The app itself (port, probes, env, secrets, command, volumes, route, autoscaling, migration): see agent-app-schema.ts. */
