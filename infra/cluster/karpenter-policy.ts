@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CORE_SCHEMA, defineScalarTag, load } from "js-yaml";
+import { PACKAGE_ROOT } from "../package-root";
 
 /*
  * Karpenter's IAM, interruption queue and EventBridge rules come from upstream's own CloudFormation
@@ -18,7 +19,8 @@ export const KARPENTER_SOURCE = {
   cloudformation: "https://github.com/aws/karpenter-provider-aws/blob/v1.14.1/website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml",
 } as const;
 
-const ASSETS = path.join(__dirname, "..", "assets", "karpenter");
+// From the package root, so the installed package (dist/ beside infra/assets/) finds it too.
+const ASSETS = path.join(PACKAGE_ROOT, "infra", "assets", "karpenter");
 export const KARPENTER_CLOUDFORMATION_PATH = path.join(ASSETS, `cloudformation-v${KARPENTER_SOURCE.version}.yaml`);
 
 /** A CloudFormation intrinsic as js-yaml reads it: `!Sub "x"` becomes `{ Sub: "x" }`. */
