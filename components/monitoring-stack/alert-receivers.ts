@@ -33,6 +33,14 @@ export interface SnsTarget {
   readonly region: string;
 }
 
+/** How alerts are grouped and repeated, the same for Alertmanager in the cluster and for AMP's. */
+export const ROUTE_TIMING = { group_by: ["alertname", "job"], group_wait: "30s", group_interval: "5m", repeat_interval: "4h" };
+
+/** One SNS receiver entry (SigV4 in the topic's region), as in-cluster Alertmanager and AMP both send it. */
+export function snsConfig<Arn extends pulumi.Input<string>>(topicArn: Arn, region: string) {
+  return { topic_arn: topicArn, sigv4: { region }, subject: "agentyard {{ .Status }}: {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})", send_resolved: true };
+}
+
 /**
  * Alertmanager's routing, by severity: `critical` alerts go to the `critical` receiver (PagerDuty,
  * plus everything the default has), everything else to `default` (Slack, webhook, SNS for e-mail);
@@ -58,7 +66,7 @@ export function alertmanagerConfig(cfg: Pick<NormalizedMonitoringArgs, "alertsRo
           : {}),
         ...(receivers.webhookUrl !== undefined ? { webhook_configs: [{ url_file: secretFile("webhook-url"), send_resolved: true }] } : {}),
         ...(sns !== undefined
-          ? { sns_configs: [{ topic_arn: sns.topicArn, sigv4: { region: sns.region }, subject: "agentyard {{ .Status }}: {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})", send_resolved: true }] }
+          ? { sns_configs: [snsConfig(sns.topicArn, sns.region)] }
           : {}),
       }
     : {};
@@ -66,10 +74,7 @@ export function alertmanagerConfig(cfg: Pick<NormalizedMonitoringArgs, "alertsRo
   return {
     route: {
       receiver: "default",
-      group_by: ["alertname", "job"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "4h",
+      ...ROUTE_TIMING,
       routes: [
         { receiver: "null", matchers: ['alertname="Watchdog"'] },
         { receiver: "critical", matchers: ['severity="critical"'], repeat_interval: "1h" },

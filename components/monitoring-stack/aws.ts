@@ -10,7 +10,7 @@ import { accountKey } from "../../infra/kms";
 import { renderRulesYaml } from "../../infra/monitoring/rules";
 import { physicalName, standardTags } from "../../infra/naming";
 import type { DataTier } from "../data-tier";
-import { type AlertReceivers, subscribeReceivers } from "./alert-receivers";
+import { type AlertReceivers, ROUTE_TIMING, snsConfig, subscribeReceivers } from "./alert-receivers";
 import type { NormalizedMonitoringArgs } from "./args";
 
 const COMPONENT = "monitoring";
@@ -194,14 +194,11 @@ export function createManagedPrometheus(parent: pulumi.Resource, name: string, c
  */
 export function ampAlertmanagerConfig(topicArn: string | undefined, criticalArn: string | undefined, region: string) {
   if (topicArn === undefined) return { route: { receiver: "null" }, receivers: [{ name: "null" }] };
-  const to = (arn: string) => ({ topic_arn: arn, sigv4: { region }, subject: "agentyard {{ .Status }}: {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})", send_resolved: true });
+  const to = (arn: string) => snsConfig(arn, region);
   return {
     route: {
       receiver: "sns",
-      group_by: ["alertname", "job"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "4h",
+      ...ROUTE_TIMING,
       routes: [{ receiver: "sns-critical", matchers: ['severity="critical"'], repeat_interval: "1h" }],
     },
     receivers: [
