@@ -91,6 +91,16 @@ describe("stack config", () => {
     ["a missing AWS region on eks", { "aws:region": undefined }, "aws:region: got nothing, expected an AWS region such as us-east-1"],
     ["a malformed AWS region", { "aws:region": "useast1" }, 'aws:region: got "useast1", expected an AWS region'],
     ["a PostgreSQL older than 16", { "agentyard:database": { engineVersion: "15" } }, 'agentyard:database.engineVersion: got "15", expected a PostgreSQL version of 16 or later'],
+    ["a warm pool of 0, which no longer turns it off", { "agentyard:sandbox": { warmPool: 0 } }, "agentyard:sandbox.warmPool: got 0, expected an integer from 1 to 64 (supervisors the executor isolates ahead of demand; 0 no longer turns the warm pool off, the executor always keeps one: set 1)"],
+    ["a session cap out of range", { "agentyard:sandbox": { sessions: { max: 300 } } }, "agentyard:sandbox.sessions.max: got 300, expected an integer from 0 to 256"],
+    ["an unknown key among the session settings", { "agentyard:sandbox": { sessions: { maxSessions: 3 } } }, "agentyard:sandbox.sessions.maxSessions: got an unknown key, expected one of max, ttlSeconds, idleTimeoutSeconds, memoryMb, cpuSeconds, fileLimitMb"],
+    ["a session file limit above the session home", { "agentyard:sandbox": { sessions: { fileLimitMb: 100 } } }, "agentyard:sandbox.sessions.fileLimitMb: got 100, expected an integer from 1 to 64"],
+    ["an idle timeout longer than the TTL", { "agentyard:sandbox": { sessions: { idleTimeoutSeconds: 7200 } } }, "agentyard:sandbox.sessions.idleTimeoutSeconds: got 7200, expected at most sessions.ttlSeconds (3600)"],
+    [
+      "more sessions than the executor's memory holds",
+      { "agentyard:sandbox": { sessions: { max: 8 } } },
+      "agentyard:sandbox.sessions.max: got 8, expected at most 4 on eks: 8 sessions x 320 MiB (sessions.memoryMb 256 + 64 MiB home on tmpfs) + one execution's 320 MiB = 2880 MiB, more than the executor's 1792 MiB (memoryMb 2048 less 256 for the api)",
+    ],
   ];
 
   for (const [what, overrides, line] of badInputs) {
@@ -110,5 +120,25 @@ describe("stack config", () => {
       "agentyard:cache": { nodeType: "m5.large" },
     });
     assert.equal(problems.length, 4, problems.join("\n"));
+  });
+});
+
+describe("stack config: sandbox sessions", () => {
+  it("takes one session key over the preset and keeps the preset's others, and the sandbox's", () => {
+    const sandbox = parse({ "agentyard:sandbox": { sessions: { max: 3 }, maxConcurrent: 12 } }).settings.sandbox;
+    assert.deepEqual(sandbox.sessions, { ...PRESETS.prod.sandbox.sessions, max: 3 });
+    assert.equal(sandbox.maxConcurrent, 12);
+    assert.equal(sandbox.memoryMb, PRESETS.prod.sandbox.memoryMb);
+  });
+
+  it("counts the session home against memory where it is a tmpfs (eks), not where it is disk (ecs)", () => {
+    const five = { "agentyard:sandbox": { sessions: { max: 5 } } };
+    // 5 x 256 + 256 = 1536 MiB on ecs; 5 x 320 + 320 = 1920 MiB on eks: the executor has 1792.
+    assert.equal(parse({ ...five, "agentyard:platform": "ecs" }).settings.sandbox.sessions.max, 5);
+    assert.ok(problemsOf(five).some((p) => p.startsWith("agentyard:sandbox.sessions.max: got 5, expected at most 4 on eks")));
+  });
+
+  it("checks no session memory when sessions are off", () => {
+    assert.equal(parse({ "agentyard:sandbox": { sessions: { max: 0, memoryMb: 16384 } } }).settings.sandbox.sessions.max, 0);
   });
 });

@@ -125,30 +125,49 @@ describe("the prod-ecs stack, with an agent image", () => {
     assert.deepEqual(metrics.sort(), ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]);
   });
 
-  it("admits callers to the sandbox only from the agents' and the metrics collector's security groups, and lets nothing else in", () => {
+  it("admits callers to the sandbox only from the agents', the metrics collector's and its own security groups, and lets nothing else in", () => {
     const sandboxSg = graph.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg");
     const inbound = graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
     const sg = (name: string) => graph.get("aws:ec2/securityGroup:SecurityGroup", name).id;
-    assert.deepEqual(inbound.map((r) => r.inputs.referencedSecurityGroupId).sort(), [sg("agents-sg"), sg("monitoring-collector-sg")].sort());
+    // Its own: another sandbox task forwarding a session call to the task that owns the session.
+    assert.deepEqual(inbound.map((r) => r.inputs.referencedSecurityGroupId).sort(), [sg("agents-sg"), sg("monitoring-collector-sg"), sandboxSg.id].sort());
     for (const r of inbound) assert.deepEqual([r.inputs.fromPort, r.inputs.cidrIpv4], [8080, undefined]);
     const outbound = graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
     const endpoints = graph.get("aws:ec2/securityGroup:SecurityGroup", "network-endpoints").id;
     const s3 = graph.get("aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3");
     assert.deepEqual(
-      outbound.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4, r.inputs.referencedSecurityGroupId, r.inputs.prefixListId]),
+      // By name: egress-endpoints, egress-s3, to-replicas.
+      [...outbound].sort((a, b) => a.name.localeCompare(b.name)).map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4, r.inputs.referencedSecurityGroupId, r.inputs.prefixListId]),
       [
         [443, undefined, endpoints, undefined],
         [443, undefined, undefined, s3.outputs?.prefixListId],
+        [8080, undefined, sandboxSg.id, undefined],
       ],
-      "HTTPS only to the VPC's endpoints (ECR, logs, Secrets Manager) and S3's prefix list, never the internet",
+      "HTTPS only to the VPC's endpoints (ECR, logs, Secrets Manager) and S3's prefix list, never the internet; 8080 only to other sandbox tasks",
     );
   });
 
-  it("lets the sandbox send HTTPS to anywhere only where the VPC has no endpoints (dev-ecs pulls through NAT)", async () => {
-    const dev = await planStack("dev-ecs");
+  it("lets sandbox tasks reach each other on 8080 for session forwarding, and leaves the api to find its own address", () => {
+    const sandboxSg = graph.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg").id;
+    for (const [type, name] of [["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "sandbox-from-replicas"], ["aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "sandbox-to-replicas"]]) {
+      const rule = graph.get(type, name).inputs;
+      assert.deepEqual([rule.securityGroupId, rule.referencedSecurityGroupId, rule.ipProtocol, rule.fromPort, rule.toPort], [sandboxSg, sandboxSg, "tcp", 8080, 8080], name);
+    }
+    const [api, executor] = containers(graph.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task"));
+    const env = Object.fromEntries(api.environment.map((e) => [e.name, e.value]));
+    // The api reads the task's IPv4 from ECS_CONTAINER_METADATA_URI_V4, which Fargate injects from platform 1.4.0.
+    assert.equal(env.SANDBOX_ADVERTISE_ADDRESS, undefined);
+    assert.equal(graph.get("aws:ecs/service:Service", "sandbox-service").inputs.platformVersion, undefined, "LATEST, not pinned below 1.4.0");
+    assert.deepEqual([env.SANDBOX_MAX_SESSIONS, env.SANDBOX_SESSION_MEMORY_LIMIT, env.SANDBOX_WARM_POOL], ["4", "256m", "8"]);
+    assert.ok(executor.environment.some((e) => e.name === "SANDBOX_MAX_SESSIONS" && e.value === "4"), "the executor refuses registrations past the cap itself");
+  });
+
+  it("lets the sandbox send HTTPS to anywhere only where the VPC has no endpoints (dev-ecs pulls through NAT), and opens nothing between tasks with sessions off", async () => {
+    const dev = await planStack("dev-ecs", { override: { "agentyard:sandbox": { sessions: { max: 0 } } } });
     const sandboxSg = dev.get("aws:ec2/securityGroup:SecurityGroup", "sandbox-sg");
     const outbound = dev.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === sandboxSg.id);
     assert.deepEqual(outbound.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4]), [[443, "0.0.0.0/0"]]);
+    assert.equal(dev.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((r) => r.inputs.securityGroupId === sandboxSg.id && r.inputs.referencedSecurityGroupId === sandboxSg.id), false);
     assert.equal(dev.get("aws:ecs/taskDefinition:TaskDefinition", "sandbox-task").inputs.taskRoleArn, undefined);
   });
 

@@ -19,6 +19,7 @@ interface Container {
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
   securityContext?: Record<string, unknown>;
   envFrom?: unknown[];
+  env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
 }
 interface PodTemplate {
   metadata: { labels: Record<string, string> };
@@ -148,12 +149,45 @@ describe("the prod stack on eks, with an agent image", () => {
 
   it("fences the sandbox: default deny, in only from agent pods and Prometheus, no egress when none is allowed", () => {
     const policies = graph.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
-    assert.deepEqual(policies.map((p) => p.name).sort(), ["sandbox-allow-clients", "sandbox-default-deny"]);
+    assert.deepEqual(policies.map((p) => p.name).sort(), ["sandbox-allow-clients", "sandbox-allow-session-forwarding", "sandbox-default-deny"]);
     assert.deepEqual((graph.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-default-deny").inputs.spec as Record<string, unknown>), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     const allow = JSON.stringify(graph.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-allow-clients").inputs.spec);
     assert.match(allow, /agentyard.dev\/sandbox-client/);
     assert.match(allow, /kubernetes.io\/metadata.name/);
     assert.equal(template(graph.get("kubernetes:apps/v1:Deployment", "agents-deployment")).metadata.labels["agentyard.dev/sandbox-client"], "true");
+  });
+
+  it("gives the sandbox's api its own address for session forwarding: POD_IP from the downward API, then $(POD_IP):8080", () => {
+    const [api, executor] = template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).spec.containers;
+    // Order matters: Kubernetes expands $(POD_IP) only from variables defined before it.
+    assert.deepEqual(api.env, [
+      { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: "SANDBOX_ADVERTISE_ADDRESS", value: "$(POD_IP):8080" },
+    ]);
+    assert.equal(executor.env, undefined, "the executor forwards nothing and gets no address");
+    const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
+    assert.equal(config.SANDBOX_ADVERTISE_ADDRESS, undefined, "not in the ConfigMap both containers read");
+  });
+
+  it("passes prod's session settings to both containers through the ConfigMap, and the warm pool to the executor", () => {
+    const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
+    assert.deepEqual(
+      [config.SANDBOX_MAX_SESSIONS, config.SANDBOX_SESSION_TTL, config.SANDBOX_SESSION_IDLE_TIMEOUT, config.SANDBOX_SESSION_MEMORY_LIMIT, config.SANDBOX_SESSION_CPU_LIMIT, config.SANDBOX_SESSION_FILE_LIMIT],
+      ["4", "3600", "600", "256m", "300", "8m"],
+    );
+    assert.deepEqual([config.SANDBOX_WARM_POOL, config.SANDBOX_SCRATCH_SIZE], ["8", "64m"]);
+    const [api, executor] = template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).spec.containers;
+    for (const c of [api, executor]) assert.match(JSON.stringify(c.envFrom), /configMapRef/);
+  });
+
+  it("lets sandbox pods reach sandbox pods on 8080, in and out, for session forwarding, and nothing more", () => {
+    const spec = graph.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-allow-session-forwarding").inputs.spec as Record<string, unknown>;
+    const sandboxPods = (template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).metadata.labels);
+    const selector = (spec.podSelector as { matchLabels: Record<string, string> }).matchLabels;
+    for (const [key, value] of Object.entries(selector)) assert.equal(sandboxPods[key], value, "selects the sandbox pods");
+    const replicas = [{ podSelector: { matchLabels: selector } }];
+    const port = [{ protocol: "TCP", port: 8080 }];
+    assert.deepEqual(spec, { podSelector: { matchLabels: selector }, policyTypes: ["Ingress", "Egress"], ingress: [{ from: replicas, ports: port }], egress: [{ to: replicas, ports: port }] });
   });
 
   it("has every workload hardened (probes, limits, non-root, read-only, drop ALL, seccomp), as the policy checks", async () => {
@@ -200,6 +234,14 @@ describe("the local stack on kubernetes, with an agent image", () => {
     assert.equal(ingress.length, 1);
   });
 
+  it("forwards sessions between sandbox pods here too: the api's address and the policy", () => {
+    const [api] = template(graph.get("kubernetes:apps/v1:Deployment", "sandbox-deployment")).spec.containers;
+    assert.deepEqual(api.env?.map((e) => e.name), ["POD_IP", "SANDBOX_ADVERTISE_ADDRESS"]);
+    assert.ok(graph.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-allow-session-forwarding"));
+    const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
+    assert.equal(config.SANDBOX_MAX_SESSIONS, "2", "the dev preset's");
+  });
+
   it("has every workload hardened and every object valid against the Kubernetes schema", async () => {
     assert.deepEqual((await runPolicies(graph.resources)).filter((v) => v.level === "mandatory"), []);
     for (const r of graph.resources.filter((x) => hasModel(x.type))) await validateManifest(r);
@@ -213,6 +255,28 @@ describe("SandboxHost's own checks", () => {
 
   it("refuses an execution limit above what the executor keeps after the api's 256 MiB", () => {
     assert.throws(() => new SandboxHost("s", { platform: "kubernetes", settings: { executionMemoryMb: 300, memoryMb: 512 } }), /settings\.executionMemoryMb: got 300, expected at most settings\.memoryMb - 256 \(256\)/);
+  });
+
+  it("refuses more sessions than the executor's memory holds, naming the numbers", () => {
+    assert.throws(
+      () => new SandboxHost("s", { platform: "kubernetes", preset: "dev", sessions: { max: 4 } }),
+      /settings\.sessions\.max: got 4, expected at most 2 on kubernetes: 4 sessions x 192 MiB \(sessions\.memoryMb 128 \+ 64 MiB home on tmpfs\) \+ one execution's 320 MiB = 1088 MiB, more than the executor's 768 MiB/,
+    );
+    assert.throws(() => new SandboxHost("s", { platform: "kubernetes", sessions: { idleTimeoutSeconds: 600, ttlSeconds: 300 } }), /settings\.sessions\.idleTimeoutSeconds: got 600, expected at most sessions\.ttlSeconds \(300\)/);
+    assert.throws(() => new SandboxHost("s", { platform: "kubernetes", settings: { warmPool: 0 } }), /settings\.warmPool: got 0, expected an integer from 1 to 64/);
+  });
+
+  it("takes session settings key by key over the preset's, into the runtime's environment", async () => {
+    const { graph } = await planComponent(() => new SandboxHost("s", { platform: "kubernetes", preset: "dev", sessions: { idleTimeoutSeconds: 120, cpuSeconds: 60 } }));
+    const config = graph.get("kubernetes:core/v1:ConfigMap", "s-config").inputs.data as Record<string, string>;
+    assert.deepEqual([config.SANDBOX_MAX_SESSIONS, config.SANDBOX_SESSION_TTL, config.SANDBOX_SESSION_IDLE_TIMEOUT, config.SANDBOX_SESSION_CPU_LIMIT], ["2", "3600", "120", "60"]);
+  });
+
+  it("opens no path between replicas and gives no address when sessions are off", async () => {
+    const { graph } = await planComponent(() => new SandboxHost("s", { platform: "kubernetes", preset: "dev", sessions: { max: 0 } }));
+    assert.deepEqual(graph.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.name).sort(), ["s-allow-clients", "s-default-deny"]);
+    assert.equal(template(graph.get("kubernetes:apps/v1:Deployment", "s-deployment")).spec.containers[0].env, undefined);
+    assert.equal((graph.get("kubernetes:core/v1:ConfigMap", "s-config").inputs.data as Record<string, string>).SANDBOX_MAX_SESSIONS, "0");
   });
 
   it("allows egress to exactly the configured CIDRs", async () => {

@@ -4,6 +4,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type EnvironmentSettings, type Platform, type PresetName, sandboxSection } from "../../infra/config/schema";
 import { argProblems } from "../../infra/config/zod-problems";
+import { sessionIdleProblem, sessionMemoryProblem } from "../../infra/config/sandbox-memory";
+import type { SessionSettings } from "../../infra/config/sandbox-session-fields";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
@@ -139,6 +141,24 @@ export interface SandboxHostArgs {
    * ```
    */
   loadBalancerCidrs?: string[];
+
+  // ---- Sessions (issue #23, sandbox/SESSIONS.md): kept in this block of their own. ----
+
+  /**
+   * Session settings over `settings.sessions` and the preset's, key by key: how many sessions a
+   * replica holds (`max`, 0 turns sessions off), their TTL and idle timeout (also the most a caller
+   * may ask), each session's memory and whole CPU budget, and the largest file moved in or out.
+   * Every session at its memory limit plus one execution at its limit must fit the executor's
+   * memory (`memoryMb` less the api's 256 MiB, plus 64 MiB of tmpfs home each on eks and kubernetes).
+   * With sessions on, replicas forward calls for each other's sessions on the sandbox port: the
+   * NetworkPolicy (eks, kubernetes) or security group (ecs) admits the replicas to each other.
+   * @default the preset's `sandbox.sessions` (prod: 4 per replica at 256 MiB, 3600 s TTL, 600 s idle, 300 CPU seconds, 8 MiB files)
+   * @example
+   * ```ts
+   * { sessions: { max: 6, memoryMb: 192, idleTimeoutSeconds: 300 } }
+   * ```
+   */
+  sessions?: Partial<SessionSettings>;
 }
 
 export interface NormalizedSandboxArgs {
@@ -153,7 +173,8 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   const subject = `SandboxHost "${name}"`;
   if (args.platform === "ecs" && args.ecsCluster === undefined) throw new Error(`${subject}: on ecs it needs ecsCluster`);
   if (args.platform === "eks" && args.cluster === undefined) throw new Error(`${subject}: on eks it needs the cluster`);
-  const settings = { ...PRESETS[args.preset ?? "prod"].sandbox, ...args.settings };
+  const preset = PRESETS[args.preset ?? "prod"].sandbox;
+  const settings = { ...preset, ...args.settings, sessions: { ...preset.sessions, ...args.settings?.sessions, ...args.sessions } };
   const parsed = sandboxSection.safeParse(settings);
   if (!parsed.success) throw new ConfigError(subject, argProblems(parsed.error, settings, "settings"));
   const s = parsed.data;
@@ -163,6 +184,7 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   if (s.executionMemoryMb > s.memoryMb - API_MEMORY_MB) {
     problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at most settings.memoryMb - ${API_MEMORY_MB} (${s.memoryMb - API_MEMORY_MB}), the executor container's limit` });
   }
+  for (const problem of [sessionMemoryProblem(s, args.platform, (path) => `settings.${path}`), sessionIdleProblem(s, (path) => `settings.${path}`)]) if (problem) problems.push(problem);
   if (s.gvisor && args.platform !== "eks") problems.push({ key: "settings.gvisor", got: true, expected: `false on ${args.platform} (the gVisor node group is made on eks; Fargate isolates each task in its own microVM)` });
   if ((args.loadBalancer === undefined) !== (args.route === undefined)) problems.push({ key: "route", got: args.route ? "a route" : "a loadBalancer", expected: "loadBalancer and route together" });
   if (args.route && args.platform === "kubernetes") problems.push({ key: "route", got: "kubernetes", expected: "eks or ecs (on kubernetes the Ingress would sit in another namespace than the sandbox)" });

@@ -11,6 +11,7 @@ import { namedTags, physicalName, stackRegion, standardTags } from "../../infra/
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { type EcsContainerDefinition, TASK_VOLUMES, splitSandboxContainers } from "./ecs-task";
 import { SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig } from "./runtime-config";
+import { admitForwardingBetweenTasks } from "./session-forwarding";
 
 const COMPONENT = "sandbox";
 
@@ -68,6 +69,15 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
   s.egressAllowCidrs.forEach((cidr, i) =>
     new vpc.SecurityGroupEgressRule(`${name}-egress-allow-${i + 1}`, { securityGroupId: securityGroup.id, cidrIpv4: cidr, ipProtocol: "-1", description: "allow-listed by sandbox.egressAllowCidrs", tags: standardTags(COMPONENT) }, child),
   );
+
+  // Session forwarding: a task calls the task that owns a session at the address the api reads
+  // from the task metadata endpoint (session-forwarding.ts). That endpoint, like the credentials
+  // one, is not filtered by security groups, and every Fargate container gets its URI from
+  // platform version 1.4.0; the service names no platformVersion, so it runs LATEST ("If one isn't
+  // specified, the LATEST platform version is used", CreateService,
+  // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html): the task
+  // definition needs nothing more.
+  if (s.sessions.max > 0) admitForwardingBetweenTasks(name, securityGroup.id, COMPONENT, child);
 
   const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, child);
   const tokenSecret = new secretsmanager.Secret(`${name}-auth-token-secret`, { name: physicalName("secret", ["sandbox-token"]), description: "Bearer token of the sandbox API", recoveryWindowInDays: 0, tags: standardTags(COMPONENT) }, child);

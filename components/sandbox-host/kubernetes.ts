@@ -17,6 +17,7 @@ import { readSeccompProfile } from "./contract";
 import { TOKEN_DIR, sandboxPodSpec } from "./pod";
 import { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 import { createSeccompInstaller } from "./seccomp-installer";
+import { advertiseAddressEnv, createForwardingPolicy } from "./session-forwarding";
 
 type DeploymentArgs = k8s.apps.v1.DeploymentArgs;
 
@@ -28,6 +29,7 @@ export interface KubernetesSandbox {
 
 export function createKubernetesSandbox(parent: pulumi.Resource, name: string, cfg: NormalizedSandboxArgs, args: SandboxHostArgs): KubernetesSandbox {
   const s = cfg.settings;
+  const sessionsOn = s.sessions.max > 0;
   const provider = args.cluster?.provider ?? args.provider;
   const k8sOpts = { parent, provider };
   const scope = currentScope();
@@ -106,6 +108,8 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
       maxReplicas: s.maxReplicas,
       config: { ...runtimeConfig(s, cfg.contract), SANDBOX_AUTH_TOKEN_FILE: `${TOKEN_DIR}/token` },
       secrets: {},
+      // The api's own address, for session forwarding (session-forwarding.ts); pod.ts keeps it for the api alone.
+      extraEnv: sessionsOn ? advertiseAddressEnv() : undefined,
       automountToken: false,
       runtimeClassName,
       terminationGracePeriodSeconds: 30,
@@ -144,6 +148,7 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
     { metadata: { name: "allow-clients", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port: SANDBOX_PORT }] }] } },
     k8sOpts,
   );
+  if (sessionsOn) createForwardingPolicy(name, namespace, workload.selector, k8sOpts);
   if (s.egressAllowCidrs.length > 0) {
     new networking.NetworkPolicy(
       `${name}-allow-egress`,

@@ -16,7 +16,7 @@ export interface SandboxPodInputs {
   readonly contract: SandboxContract;
   readonly image: pulumi.Input<string>;
   readonly port: number;
-  /** The Deployment's main container as the workload made it: its env sources and probes are kept for `api`. */
+  /** The Deployment's main container as the workload made it: its env, env sources and probes are kept for `api`. */
   readonly main: Container;
   readonly tokenSecretName: pulumi.Input<string>;
   readonly resources: { api: ContainerShare; executor: ContainerShare };
@@ -52,6 +52,8 @@ export function sandboxPodSpec(base: PodSpec, p: SandboxPodInputs): PodSpec {
     ...(c.api.command ? { command: c.api.command } : {}),
     ports: [{ name: "http", containerPort: p.port }],
     envFrom: p.main.envFrom,
+    // The workload's own env (the downward API's POD_IP and the address made of it), the api's alone.
+    env: p.main.env,
     readinessProbe: p.main.readinessProbe,
     livenessProbe: p.main.livenessProbe,
     startupProbe: p.main.startupProbe,

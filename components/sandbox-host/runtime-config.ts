@@ -1,5 +1,7 @@
 import * as path from "node:path";
 import { PACKAGE_ROOT } from "../../infra/package-root";
+import { SANDBOX_API_MEMORY_MB } from "../../infra/config/sandbox-memory";
+import { SESSION_HOME_MB } from "../../infra/config/sandbox-session-fields";
 import type { SandboxSettings } from "./args";
 
 export const SANDBOX_PORT = 8080;
@@ -9,7 +11,7 @@ export const SANDBOX_CLIENT_LABEL = { "agentyard.dev/sandbox-client": "true" } a
 export const SANDBOX_CONTEXT = path.join(PACKAGE_ROOT, "sandbox");
 
 /** The api container's share of a replica: Node answering HTTP and the probes, never running code. */
-export const API_MEMORY_MB = 256;
+export const API_MEMORY_MB = SANDBOX_API_MEMORY_MB;
 /** The unix socket the executor listens on, inside the shared ipc volume. */
 export const EXECUTOR_SOCKET_NAME = "executor.sock";
 
@@ -23,10 +25,27 @@ export function runtimeConfig(s: SandboxSettings, paths: { ipcDir: string; scrat
     SANDBOX_MEMORY_LIMIT: `${s.executionMemoryMb}m`,
     SANDBOX_CPU_LIMIT: String(s.executionCpuSeconds),
     SANDBOX_WARM_POOL: String(s.warmPool),
+    // Each supervisor's private tmpfs, an execution's scratch or a session's home: said here
+    // because the session memory check (infra/config/sandbox-memory.ts) counts it.
+    SANDBOX_SCRATCH_SIZE: `${SESSION_HOME_MB}m`,
+    ...sessionConfig(s),
     SANDBOX_SCRATCH_DIR: paths.scratchDir,
     SANDBOX_EXECUTOR_SOCKET: `${paths.ipcDir}/${EXECUTOR_SOCKET_NAME}`,
     // Running executions get the rest of the termination grace period to finish.
     SANDBOX_SHUTDOWN_GRACE_MS: String(Math.min(s.timeoutMs, 25_000)),
+  };
+}
+
+/** The session settings of sandbox/SESSIONS.md, read by the api (and SANDBOX_MAX_SESSIONS by the executor too). */
+export function sessionConfig(s: SandboxSettings): Record<string, string> {
+  const x = s.sessions;
+  return {
+    SANDBOX_MAX_SESSIONS: String(x.max),
+    SANDBOX_SESSION_TTL: String(x.ttlSeconds),
+    SANDBOX_SESSION_IDLE_TIMEOUT: String(x.idleTimeoutSeconds),
+    SANDBOX_SESSION_MEMORY_LIMIT: `${x.memoryMb}m`,
+    SANDBOX_SESSION_CPU_LIMIT: String(x.cpuSeconds),
+    SANDBOX_SESSION_FILE_LIMIT: `${x.fileLimitMb}m`,
   };
 }
 

@@ -1,6 +1,7 @@
 import { cidrsOverlap, parseCidr } from "../network/cidr";
 import { ciRoleProblem, endpointAccessProblem, versionProblem } from "./cluster-checks";
 import { connectionPoolProblem } from "./pool-checks";
+import { sessionIdleProblem, sessionMemoryProblem } from "./sandbox-memory";
 import type { ConfigProblem } from "./problems";
 import type { EnvironmentSettings, Platform } from "./schema";
 
@@ -38,6 +39,8 @@ const CHECKS: readonly Check[] = [
   (s, _p, ns) =>
     atMost("database.allocatedStorageGb", s.database.allocatedStorageGb, "database.maxAllocatedStorageGb", s.database.maxAllocatedStorageGb, ns),
   (s, _p, ns) => atMost("sandbox.executionMemoryMb", s.sandbox.executionMemoryMb, "sandbox.memoryMb", s.sandbox.memoryMb, ns),
+  (s, platform, ns) => sessionMemoryProblem(s.sandbox, platform, (path) => `${ns}:sandbox.${path}`),
+  (s, _p, ns) => sessionIdleProblem(s.sandbox, (path) => `${ns}:sandbox.${path}`),
   (s, platform, ns) =>
     platform !== "kubernetes" && !s.loadBalancer.domain && !s.loadBalancer.certificateArn && !s.loadBalancer.allowPlainHttp
       ? {

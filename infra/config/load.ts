@@ -91,8 +91,20 @@ const SECTIONS = Object.keys(settingsSchema.shape).filter((k) => k !== "deletion
 
 function mergeOverPreset(preset: EnvironmentSettings, input: StackConfigInput): EnvironmentSettings {
   const merged: Record<string, unknown> = { deletionProtection: input.deletionProtection ?? preset.deletionProtection };
-  for (const section of SECTIONS) merged[section] = { ...preset[section], ...input[section] };
+  for (const section of SECTIONS) merged[section] = mergeSection(preset[section], input[section]);
   return merged as EnvironmentSettings;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Key by key, and one level deeper where both sides hold an object (`sandbox.sessions`), so an override of one nested key keeps the preset's others. */
+function mergeSection(preset: object, input: object | undefined): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...preset };
+  for (const [key, value] of Object.entries(input ?? {})) {
+    const base = (preset as Record<string, unknown>)[key];
+    merged[key] = isPlainObject(base) && isPlainObject(value) ? { ...base, ...value } : value;
+  }
+  return merged;
 }
 
 /** The keys allowed where an unknown key was found, at any depth (`cluster.endpointAccess.vpn` lists endpointAccess's keys). */

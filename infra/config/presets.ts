@@ -78,6 +78,10 @@ const dev: EnvironmentSettings = {
     warmPool: 2,
     gvisor: false,
     egressAllowCidrs: [],
+    // Sessions hold their memory between calls, so each replica keeps few: with one execution at its
+    // limit beside them they must fit the executor's 768 MiB (2 x (128 + 64 home) + 256 + 64 = 704;
+    // infra/config/sandbox-memory.ts). SESSIONS.md's defaults for TTL, idle, CPU and files.
+    sessions: { max: 2, ttlSeconds: 3600, idleTimeoutSeconds: 600, memoryMb: 128, cpuSeconds: 300, fileLimitMb: 8 },
   },
   monitoring: { retentionHours: 48, storageGb: 10, alertsRouted: false, managedPrometheus: false },
   loadBalancer: {
@@ -145,7 +149,8 @@ const prod: EnvironmentSettings = {
   },
   cache: { ...staging.cache, nodeType: "cache.r6g.large", replicas: 2, snapshotRetentionDays: 7 },
   agents: { minReplicas: 3, maxReplicas: 20, cpu: 500, memoryMb: 1024, databasePoolSize: 20 },
-  sandbox: { ...staging.sandbox, minReplicas: 3, maxReplicas: 20, cpu: 1000, memoryMb: 2048, maxConcurrent: 16, warmPool: 8 },
+  // Sessions at the executions' 256 MiB: 4 x (256 + 64 home) + 256 + 64 = 1600 of the executor's 1792 MiB.
+  sandbox: { ...staging.sandbox, minReplicas: 3, maxReplicas: 20, cpu: 1000, memoryMb: 2048, maxConcurrent: 16, warmPool: 8, sessions: { ...staging.sandbox.sessions, max: 4, memoryMb: 256 } },
   monitoring: { retentionHours: 720, storageGb: 200, alertsRouted: true, managedPrometheus: true },
   loadBalancer: { ...staging.loadBalancer, desyncMitigationMode: "strictest", accessLogRetentionDays: 90 },
   cost: { natGbPerGateway: 200, albLcus: 5, logGbPerGroup: 10, wafMillionRequests: 50, ecrGbPerRepository: 5, ampMillionSamples: 1500, backupGbPerVault: 150, backupCopyGbPerMonth: 100 },

@@ -13,6 +13,7 @@ import {
 } from "./fields";
 import { agentAppFields } from "./agent-app-schema";
 import { backupFields, observabilityFields } from "./day2-fields";
+import { sessionsSection, warmPoolField } from "./sandbox-session-fields";
 
 export const PLATFORMS = ["eks", "ecs", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -162,12 +163,14 @@ export const sandboxSection = z.strictObject({
   executionMemoryMb: integer(32, 16384),
   /** CPU-time limit of one execution, in seconds (an rlimit, unlike the seeds' CPU percentage). */
   executionCpuSeconds: integer(1, 3600),
-  /** Interpreters started ahead of demand per replica. */
-  warmPool: integer(0, 64),
+  /** Supervisors the executor isolates ahead of demand per replica (`SANDBOX_WARM_POOL`, 1 to 64; see sandbox-session-fields.ts). */
+  warmPool: warmPoolField(),
   /** Run sandbox pods under gVisor on a dedicated, tainted node group. */
   gvisor: flag(),
   /** Destinations the sandbox may reach; empty means no egress at all. */
   egressAllowCidrs: listOf(cidrBlock(), 20, "IPv4 CIDR blocks"),
+  /** Sessions: interpreters kept between calls (sandbox/SESSIONS.md); see sandbox-session-fields.ts. */
+  sessions: sessionsSection,
 });
 
 export const monitoringSection = z.strictObject({
@@ -250,7 +253,8 @@ export const stackConfigSchema = z.strictObject({
   database: databaseSection.partial().optional(),
   cache: cacheSection.partial().optional(),
   agents: agentsSection.partial().optional(),
-  sandbox: sandboxSection.partial().optional(),
+  // A nested section is given key by key too: `sandbox: { sessions: { max: 8 } }` keeps the preset's other session keys.
+  sandbox: sandboxSection.extend({ sessions: sessionsSection.partial() }).partial().optional(),
   monitoring: monitoringSection.partial().optional(),
   loadBalancer: loadBalancerSection.partial().optional(),
   cost: costSection.partial().optional(),

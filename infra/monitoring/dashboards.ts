@@ -56,9 +56,21 @@ export const DASHBOARDS: Readonly<Record<string, Dashboard>> = {
     timeseries(3, "Saturation (active / slots)", 0, 8, "percentunit", [["sum(sandbox_active_executions) / sum(sandbox_max_concurrent_executions)", "saturation"]]),
     timeseries(4, "Queue depth and warm pool", 12, 8, "short", [
       ["sum(sandbox_queue_depth)", "queued"],
-      ["sum(sandbox_warm_pool_size)", "warm interpreters"],
+      ["sum(sandbox_warm_pool_size)", "warm supervisors"],
     ]),
     timeseries(5, "Rejections by reason", 0, 16, "reqps", [["sum by (reason) (rate(sandbox_rejections_total[5m]))", "{{reason}}"]]),
+    // Sessions (sandbox/SESSIONS.md): the cap is per replica, so the fullest replica is shown beside the totals.
+    timeseries(6, "Sessions: active vs cap", 12, 16, "short", [
+      ["sum(sandbox_sessions_active)", "active (all replicas)"],
+      ["sum(sandbox_sessions_max)", "cap (all replicas)"],
+      ["max(sandbox_sessions_active)", "active on the fullest replica"],
+      ["max(sandbox_sessions_max)", "cap per replica"],
+    ]),
+    timeseries(7, "Sessions created and ended by reason", 0, 24, "ops", [
+      ["sum(rate(sandbox_sessions_created_total[5m]))", "created"],
+      ["sum by (reason) (rate(sandbox_sessions_ended_total[5m]))", "ended: {{reason}}"],
+    ]),
+    timeseries(8, "Session calls forwarded between replicas", 12, 24, "ops", [["sum by (result) (rate(sandbox_session_forwards_total[5m]))", "{{result}}"]]),
   ]),
   "agentyard-data": dashboard("agentyard-data", "agentyard / data tier", [
     timeseries(1, "PostgreSQL connections", 0, 0, "short", [

@@ -104,6 +104,37 @@ export const ALERT_GROUPS: readonly RuleGroup[] = [
         summary: "Over 20 % of sandbox executions killed by a limit",
         description: "{{ $value | humanizePercentage }} of executions were killed (CPU, memory, output).",
       },
+      // Sessions (sandbox/SESSIONS.md, "Metrics"); what to do: docs/runbooks/sandbox-sessions.md.
+      {
+        alert: "SandboxSessionsNearCap",
+        // Per replica: a session lives on the replica that made it, and a full replica answers 429
+        // to the creates the load balancer sends it, however empty the others are. A cap of 0
+        // (sessions off) is left out of the division.
+        expr: "max by (job, instance) (sandbox_sessions_active / (sandbox_sessions_max > 0)) > 0.8",
+        for: "10m",
+        severity: "warning",
+        summary: "Sandbox replica {{ $labels.instance }} over 80 % of its session cap",
+        description:
+          "{{ $value | humanizePercentage }} of SANDBOX_MAX_SESSIONS in use for 10 minutes. Idle sessions use no CPU, so the CPU autoscaler adds no replica for them: raise sandbox.minReplicas, or sandbox.sessions.max if the executor's memory allows (docs/runbooks/sandbox-sessions.md).",
+      },
+      {
+        alert: "SandboxSessionCapacityRejections",
+        expr: 'sum by (job) (rate(sandbox_rejections_total{reason="session_capacity"}[5m])) > 0',
+        for: "5m",
+        severity: "warning",
+        summary: "Sandbox refusing new sessions (429, session cap)",
+        description: "{{ $value | humanize }} session creates per second refused at SANDBOX_MAX_SESSIONS (docs/runbooks/sandbox-sessions.md).",
+      },
+      {
+        alert: "SandboxSessionsCrashing",
+        // A share of the sessions that ended, and at least 3 crashes, so one crash among few sessions does not page.
+        expr: 'sum by (job) (rate(sandbox_sessions_ended_total{reason="crashed"}[15m])) / sum by (job) (rate(sandbox_sessions_ended_total[15m])) > 0.2 and sum by (job) (increase(sandbox_sessions_ended_total{reason="crashed"}[15m])) >= 3',
+        for: "10m",
+        severity: "warning",
+        summary: "Over 20 % of sandbox sessions end by crashing",
+        description:
+          "{{ $value | humanizePercentage }} of the sessions that ended lost their interpreter (killed by the OOM killer, past their CPU budget, or by a signal): check sandbox.sessions.memoryMb and cpuSeconds against what agents run (docs/runbooks/sandbox-sessions.md).",
+      },
     ],
   },
   {
