@@ -39,7 +39,10 @@ export function advertiseAddressEnv(port: number = SANDBOX_PORT): EnvVar[] {
  * destination's ingress to allow it ("both the egress policy on the source pod and the ingress
  * policy on the destination pod need to allow the connection",
  * https://kubernetes.io/docs/concepts/services-networking/network-policies/), so one policy says
- * both. A podSelector without namespaceSelector selects pods of the policy's own namespace.
+ * both. A podSelector without namespaceSelector selects pods of the policy's own namespace. On EKS
+ * the nodes between two pods need no rule of ours: they share the cluster security group, which
+ * admits all traffic from itself ("Inbound, All, All, Self",
+ * https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html).
  */
 export function createForwardingPolicy(name: string, namespace: pulumi.Input<string>, selector: Record<string, string>, opts: pulumi.CustomResourceOptions): networking.NetworkPolicy {
   const replicas = [{ podSelector: { matchLabels: selector } }];
