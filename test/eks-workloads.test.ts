@@ -108,7 +108,8 @@ describe("the prod stack on eks, with an agent image", () => {
     assert.match(String((deployment.inputs.metadata as { namespace: string }).namespace), /-sandbox$/);
     const pod = template(deployment).spec;
     assert.equal(pod.automountServiceAccountToken, false);
-    assert.deepEqual(pod.volumes?.find((v) => v.name === "scratch"), { name: "scratch", emptyDir: { sizeLimit: "1024Mi" } });
+    // 64 MiB for each of 16 executions and 4 sessions.
+    assert.deepEqual(pod.volumes?.find((v) => v.name === "scratch"), { name: "scratch", emptyDir: { sizeLimit: "1280Mi" } });
     assert.ok(!JSON.stringify(pod).includes("hostPath") && !JSON.stringify(pod).includes("docker.sock"));
     const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
     assert.equal(config.MAX_SANDBOXES, "16");

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { type Docker, type RunningPod, startPod } from "./docker-pod";
 import { type ResourceGraph, planStack } from "./harness";
-import { type PodContract, ecsContract, kubernetesContract } from "./sandbox-contract";
+import { DOCKER_POD_IP, type PodContract, ecsContract, kubernetesContract } from "./sandbox-contract";
 
 /*
  * The sandbox image started the way each platform starts it, from the stack's own plan: the
@@ -64,6 +64,13 @@ describe("the sandbox's runtime contract, read from each platform's plan", () =>
       for (const v of pod.volumes) if (v.origin.kind === "kubelet") assert.equal(v.origin.uid, 0);
     });
   }
+
+  it("kubernetes: the api's address for session forwarding, as kubelet expands it from the pod's IP; none for the executor", () => {
+    const byName = Object.fromEntries(pods.kubernetes.containers.map((c) => [c.name, c]));
+    assert.equal(byName.api.env.SANDBOX_ADVERTISE_ADDRESS, `${DOCKER_POD_IP}:8080`);
+    assert.equal(byName.executor.env.SANDBOX_ADVERTISE_ADDRESS, undefined);
+    assert.equal(byName.executor.env.SANDBOX_MAX_SESSIONS, byName.api.env.SANDBOX_MAX_SESSIONS, "the cap, read by both");
+  });
 });
 
 describe("the sandbox image started as each platform starts it", { skip, timeout: 900_000 }, () => {

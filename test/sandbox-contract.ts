@@ -52,6 +52,32 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/**
+ * The pod's address as the Docker pod has it: its network namespace holds only loopback, so the
+ * downward API's status.podIP is 127.0.0.1 there.
+ */
+export const DOCKER_POD_IP = "127.0.0.1";
+
+/**
+ * A container's environment as kubelet makes it: the envFrom sources first, then `env` in order,
+ * each value's `$(VAR)` expanded from what is defined before it (one it cannot resolve stays as
+ * written, `$$` is a literal `$`: "Variable references $(VAR_NAME) are expanded using the
+ * previously defined environment variables in the container", EnvVar.value,
+ * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#environment-variables),
+ * and the downward API's status.podIP as the pod's address. Any other field is refused, so a new
+ * one gets its emulation rather than a silent "undefined".
+ */
+function kubeletEnv(fromSources: Array<[string, string] | string[]>, env: Obj[]): Record<string, string> {
+  const out: Record<string, string> = Object.fromEntries(fromSources);
+  for (const e of env) {
+    const field = obj(obj(e.valueFrom).fieldRef).fieldPath;
+    if (field !== undefined && field !== "status.podIP") throw new Error(`env ${String(e.name)}: fieldRef ${String(field)} is not emulated`);
+    out[String(e.name)] =
+      field === "status.podIP" ? DOCKER_POD_IP : String(e.value ?? "").replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match: string, name: string | undefined) => (name === undefined ? "$" : (out[name] ?? match)));
+  }
+  return out;
+}
+
 /** `256Mi`, `1Gi`, `512M` as MiB. */
 export function mebibytes(quantity: string): number {
   const m = /^(\d+)(Mi|Gi|M|G)?$/.exec(quantity);
@@ -130,7 +156,7 @@ export function kubernetesContract(graph: ResourceGraph, deployment: PlannedReso
       memoryMb: mebibytes(String(obj(obj(container.resources).limits).memory)),
       command: container.command === undefined ? undefined : [...list(container.command).map(String), ...list(container.args).map(String)],
       init: false,
-      env: Object.fromEntries([...configMaps(list(container.envFrom)), ...list(container.env).map(obj).map((e) => [String(e.name), String(e.value)])]),
+      env: kubeletEnv(configMaps(list(container.envFrom)), list(container.env).map(obj)),
       mounts: list(container.volumeMounts).map(obj).map((m) => ({ volume: String(m.name), path: String(m.mountPath), readOnly: m.readOnly === true })),
       seccompProfile,
       ready: readiness.path ? { path: String(readiness.path), port: Number(port?.containerPort) } : undefined,

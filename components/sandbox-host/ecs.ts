@@ -10,7 +10,7 @@ import { ContainerImage } from "../../infra/images/image";
 import { namedTags, physicalName, stackRegion, standardTags } from "../../infra/naming";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { type EcsContainerDefinition, TASK_VOLUMES, splitSandboxContainers } from "./ecs-task";
-import { SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig } from "./runtime-config";
+import { SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 import { admitForwardingBetweenTasks } from "./session-forwarding";
 
 const COMPONENT = "sandbox";
@@ -122,8 +122,8 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
     healthCheckCommand: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${SANDBOX_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     arm64,
     scratchPaths: [],
-    // Task storage for the executions' scratch: Fargate's minimum is 21 GiB.
-    ephemeralStorageGb: Math.max(21, Math.ceil((s.maxConcurrent * 64) / 1024)),
+    // Task storage for the executions' and the sessions' scratch: Fargate's minimum is 21 GiB.
+    ephemeralStorageGb: Math.max(21, Math.ceil(scratchSizeMb(s) / 1024)),
     logRetentionDays: cfg.logRetentionDays,
     region: stackRegion(),
     // ECS Exec needs a task role; the sandbox has none.

@@ -67,7 +67,11 @@ export function resourceSplit(s: SandboxSettings): { api: ContainerShare; execut
   };
 }
 
-/** Scratch for the executions of one replica: 64 MiB per concurrent execution, at least 256 MiB. */
+/**
+ * Scratch for one replica, where the runtime has no private tmpfs (fallback mode): 64 MiB per
+ * concurrent execution and per session (a session's files stay there between calls), at least
+ * 256 MiB. kubelet evicts the whole pod, sessions and all, past the emptyDir's sizeLimit.
+ */
 export function scratchSizeMb(s: SandboxSettings): number {
-  return Math.max(256, s.maxConcurrent * 64);
+  return Math.max(256, (s.maxConcurrent + s.sessions.max) * SESSION_HOME_MB);
 }
