@@ -4,14 +4,14 @@ import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
 import { type EnvironmentSettings, type Platform, type PresetName, sandboxSection } from "../../infra/config/schema";
 import { argProblems } from "../../infra/config/zod-problems";
-import { sessionIdleProblem, sessionMemoryProblem } from "../../infra/config/sandbox-memory";
-import type { SessionSettings } from "../../infra/config/sandbox-session-fields";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
 import { type SandboxContract, readSandboxContract } from "./contract";
 import { API_MEMORY_MB } from "./runtime-config";
+import { sessionIdleProblem, sessionMemoryProblem } from "../../infra/config/sandbox-memory";
+import type { SessionSettings } from "../../infra/config/sandbox-session-fields";
 
 export type SandboxSettings = EnvironmentSettings["sandbox"];
 
@@ -43,6 +43,26 @@ export interface SandboxHostArgs {
    * ```
    */
   settings?: Partial<SandboxSettings>;
+
+  // ---- Sessions (issue #23, sandbox/SESSIONS.md): kept in this block of their own. ----
+
+  /**
+   * Session settings over `settings.sessions` and the preset's, key by key: how many sessions a
+   * replica holds (`max`, 0 turns sessions off), their TTL and idle timeout (also the most a caller
+   * may ask), each session's memory and whole CPU budget, and the largest file moved in or out.
+   * Every session at its memory limit plus one execution at its limit must fit the executor's
+   * memory (`memoryMb` less the api's 256 MiB, plus 64 MiB of tmpfs home each on eks and kubernetes).
+   * With sessions on, replicas forward calls for each other's sessions on the sandbox port: the
+   * NetworkPolicy (eks, kubernetes) or security group (ecs) admits the replicas to each other.
+   * @default the preset's `sandbox.sessions` (prod: 4 per replica at 256 MiB, 3600 s TTL, 600 s idle, 300 CPU seconds, 8 MiB files)
+   * @example
+   * ```ts
+   * { sessions: { max: 6, memoryMb: 192, idleTimeoutSeconds: 300 } }
+   * ```
+   */
+  sessions?: Partial<SessionSettings>;
+  // ---- end of the sessions block ----
+
   /**
    * The cluster (platform `eks`): its provider, and the node group for gVisor.
    * @example
@@ -141,24 +161,6 @@ export interface SandboxHostArgs {
    * ```
    */
   loadBalancerCidrs?: string[];
-
-  // ---- Sessions (issue #23, sandbox/SESSIONS.md): kept in this block of their own. ----
-
-  /**
-   * Session settings over `settings.sessions` and the preset's, key by key: how many sessions a
-   * replica holds (`max`, 0 turns sessions off), their TTL and idle timeout (also the most a caller
-   * may ask), each session's memory and whole CPU budget, and the largest file moved in or out.
-   * Every session at its memory limit plus one execution at its limit must fit the executor's
-   * memory (`memoryMb` less the api's 256 MiB, plus 64 MiB of tmpfs home each on eks and kubernetes).
-   * With sessions on, replicas forward calls for each other's sessions on the sandbox port: the
-   * NetworkPolicy (eks, kubernetes) or security group (ecs) admits the replicas to each other.
-   * @default the preset's `sandbox.sessions` (prod: 4 per replica at 256 MiB, 3600 s TTL, 600 s idle, 300 CPU seconds, 8 MiB files)
-   * @example
-   * ```ts
-   * { sessions: { max: 6, memoryMb: 192, idleTimeoutSeconds: 300 } }
-   * ```
-   */
-  sessions?: Partial<SessionSettings>;
 }
 
 export interface NormalizedSandboxArgs {

@@ -119,6 +119,8 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
     },
     provider,
   );
+  // Replicas forward calls for each other's sessions (session-forwarding.ts).
+  if (sessionsOn) createForwardingPolicy(name, namespace, workload.selector, k8sOpts);
 
   // Default deny, then the two ways in and the allow-listed ways out.
   new networking.NetworkPolicy(`${name}-default-deny`, { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, k8sOpts);
@@ -148,7 +150,6 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
     { metadata: { name: "allow-clients", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port: SANDBOX_PORT }] }] } },
     k8sOpts,
   );
-  if (sessionsOn) createForwardingPolicy(name, namespace, workload.selector, k8sOpts);
   if (s.egressAllowCidrs.length > 0) {
     new networking.NetworkPolicy(
       `${name}-allow-egress`,

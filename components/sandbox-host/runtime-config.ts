@@ -38,14 +38,14 @@ export function runtimeConfig(s: SandboxSettings, paths: { ipcDir: string; scrat
 
 /** The session settings of sandbox/SESSIONS.md, read by the api (and SANDBOX_MAX_SESSIONS by the executor too). */
 export function sessionConfig(s: SandboxSettings): Record<string, string> {
-  const x = s.sessions;
+  const sessions = s.sessions;
   return {
-    SANDBOX_MAX_SESSIONS: String(x.max),
-    SANDBOX_SESSION_TTL: String(x.ttlSeconds),
-    SANDBOX_SESSION_IDLE_TIMEOUT: String(x.idleTimeoutSeconds),
-    SANDBOX_SESSION_MEMORY_LIMIT: `${x.memoryMb}m`,
-    SANDBOX_SESSION_CPU_LIMIT: String(x.cpuSeconds),
-    SANDBOX_SESSION_FILE_LIMIT: `${x.fileLimitMb}m`,
+    SANDBOX_MAX_SESSIONS: String(sessions.max),
+    SANDBOX_SESSION_TTL: String(sessions.ttlSeconds),
+    SANDBOX_SESSION_IDLE_TIMEOUT: String(sessions.idleTimeoutSeconds),
+    SANDBOX_SESSION_MEMORY_LIMIT: `${sessions.memoryMb}m`,
+    SANDBOX_SESSION_CPU_LIMIT: String(sessions.cpuSeconds),
+    SANDBOX_SESSION_FILE_LIMIT: `${sessions.fileLimitMb}m`,
   };
 }
 

@@ -75,13 +75,13 @@ const dev: EnvironmentSettings = {
     timeoutMs: 30000,
     executionMemoryMb: 256,
     executionCpuSeconds: 10,
-    warmPool: 2,
-    gvisor: false,
-    egressAllowCidrs: [],
     // Sessions hold their memory between calls, so each replica keeps few: with one execution at its
     // limit beside them they must fit the executor's 768 MiB (2 x (128 + 64 home) + 256 + 64 = 704;
     // infra/config/sandbox-memory.ts). SESSIONS.md's defaults for TTL, idle, CPU and files.
     sessions: { max: 2, ttlSeconds: 3600, idleTimeoutSeconds: 600, memoryMb: 128, cpuSeconds: 300, fileLimitMb: 8 },
+    warmPool: 2,
+    gvisor: false,
+    egressAllowCidrs: [],
   },
   monitoring: { retentionHours: 48, storageGb: 10, alertsRouted: false, managedPrometheus: false },
   loadBalancer: {

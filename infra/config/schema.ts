@@ -165,12 +165,12 @@ export const sandboxSection = z.strictObject({
   executionCpuSeconds: integer(1, 3600),
   /** Supervisors the executor isolates ahead of demand per replica (`SANDBOX_WARM_POOL`, 1 to 64; see sandbox-session-fields.ts). */
   warmPool: warmPoolField(),
+  /** Sessions: interpreters kept between calls (sandbox/SESSIONS.md); see sandbox-session-fields.ts. */
+  sessions: sessionsSection,
   /** Run sandbox pods under gVisor on a dedicated, tainted node group. */
   gvisor: flag(),
   /** Destinations the sandbox may reach; empty means no egress at all. */
   egressAllowCidrs: listOf(cidrBlock(), 20, "IPv4 CIDR blocks"),
-  /** Sessions: interpreters kept between calls (sandbox/SESSIONS.md); see sandbox-session-fields.ts. */
-  sessions: sessionsSection,
 });
 
 export const monitoringSection = z.strictObject({
