@@ -1,4 +1,5 @@
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import { advertiseAddressEnv, createForwardingPolicy } from "./session-forwarding";
 import * as vpc from "@pulumi/aws/vpc";
 import { standardTags } from "../../infra/naming";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,7 +18,6 @@ import { readSeccompProfile } from "./contract";
 import { TOKEN_DIR, sandboxPodSpec } from "./pod";
 import { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 import { createSeccompInstaller } from "./seccomp-installer";
-import { advertiseAddressEnv, createForwardingPolicy } from "./session-forwarding";
 
 type DeploymentArgs = k8s.apps.v1.DeploymentArgs;
 
