@@ -15,18 +15,23 @@ export function list(value: unknown): unknown[] {
 
 export const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 
+export const SANDBOX_TEMPLATE_TYPE = "kubernetes:extensions.agents.x-k8s.io/v1beta1:SandboxTemplate";
+
 export const WORKLOAD_TYPES = new Set([
   "kubernetes:apps/v1:Deployment",
   "kubernetes:apps/v1:StatefulSet",
   "kubernetes:apps/v1:DaemonSet",
   "kubernetes:batch/v1:Job",
   "kubernetes:batch/v1:CronJob",
+  // agent-sandbox's template: the controller makes a pod of it for every Sandbox (SandboxHost, engine agent-sandbox).
+  SANDBOX_TEMPLATE_TYPE,
 ]);
 
-/** The pod spec of a workload (a CronJob's is one level deeper). */
+/** The pod spec of a workload (a CronJob's is one level deeper; a SandboxTemplate's is its podTemplate). */
 export function podSpec(type: string, props: Props): Props {
   const spec = obj(props.spec);
   if (type === "kubernetes:batch/v1:CronJob") return obj(obj(obj(obj(spec.jobTemplate).spec).template).spec);
+  if (type === SANDBOX_TEMPLATE_TYPE) return obj(obj(spec.podTemplate).spec);
   return obj(obj(spec.template).spec);
 }
 

@@ -97,7 +97,7 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
   const configMap = new core.ConfigMap(`${name}-config`, { metadata: meta(`${spec.appName}-config`), data: spec.config }, opts);
   const secret = new core.Secret(`${name}-secrets`, { metadata: meta(`${spec.appName}-secrets`), type: "Opaque", stringData: spec.secrets }, opts);
 
-  const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: "http" }, timeoutSeconds: 3, ...extra });
+  const probes = defaultHttpProbes();
   const deployment = new apps.Deployment(
     ...applyTransform(
       spec.transform?.deployment,
@@ -145,9 +145,9 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
                   ports: [{ name: "http", containerPort: spec.port }, ...(spec.extraPorts ?? []).map((p) => ({ name: p.name, containerPort: p.port }))],
                   envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
                   env: spec.extraEnv,
-                  readinessProbe: spec.probes?.readiness ?? probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
-                  livenessProbe: spec.probes?.liveness ?? probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
-                  startupProbe: spec.probes?.startup ?? probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
+                  readinessProbe: spec.probes?.readiness ?? probes.readiness,
+                  livenessProbe: spec.probes?.liveness ?? probes.liveness,
+                  startupProbe: spec.probes?.startup ?? probes.startup,
                   resources: {
                     requests: { cpu: `${spec.cpuMillicores}m`, memory: `${spec.memoryMb}Mi` },
                     limits: { cpu: `${spec.cpuMillicores * 2}m`, memory: `${spec.memoryMb}Mi` },
@@ -220,6 +220,16 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
     opts,
   );
   return { deployment, service, serviceAccount, selector };
+}
+
+/** The probes of an HTTP service of ours: `/ready` and `/health` on the port named `http`. */
+export function defaultHttpProbes(): { readiness: Probe; liveness: Probe; startup: Probe } {
+  const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: "http" }, timeoutSeconds: 3, ...extra });
+  return {
+    readiness: probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
+    liveness: probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
+    startup: probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
+  };
 }
 
 function hashOf(value: unknown): string {
