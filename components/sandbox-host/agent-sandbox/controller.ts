@@ -25,8 +25,11 @@ type PodSpec = k8s.types.input.core.v1.PodSpec;
  * no capabilities, RuntimeDefault seccomp, requests and limits, and the probes of upstream's Helm
  * chart (helm/templates/deployment.yaml: /healthz and /readyz on port `healthz`). It keeps its API
  * token: it is a controller. It manages its webhook certificate itself (a Secret in its namespace)
- * and patches the CRDs' conversion `caBundle`; we never set that field, so server-side apply
- * leaves the controller's value alone.
+ * and patches the CRDs' conversion `caBundle`; we never set that field, and Pulumi's Kubernetes
+ * provider applies server-side (the default since v4), which leaves fields other managers own
+ * alone and keeps no last-applied annotation, whose size limit the 400 kB template CRD would pass
+ * (https://www.pulumi.com/registry/packages/kubernetes/how-to-guides/managing-resources-with-server-side-apply/,
+ * https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management).
  *
  * Cluster-scoped (CRDs, ClusterRoles, the namespace): one installation per cluster.
  */
