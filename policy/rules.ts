@@ -1,3 +1,7 @@
+import { API_TOKEN_SECONDS, KUBERNETES_API_ANNOTATION } from "../infra/kubernetes/api-token";
+
+export { API_TOKEN_SECONDS, KUBERNETES_API_ANNOTATION };
+
 /*
  * Small readers over resource properties as Pulumi hands them to policies (the SDK's camelCase
  * input names). Policies stay plain functions of data, so the tests can run them on the mock graph.
@@ -49,3 +53,28 @@ export const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KE
 
 /** kubelet's seccomp root (`<root-dir>/seccomp`): the one hostPath a profile installer may write. */
 export const SECCOMP_ROOT = "/var/lib/kubelet/seccomp/";
+
+/** A Kubernetes API token a pod holds: automounted, or a projected volume's `serviceAccountToken`. */
+export interface ApiToken {
+  /** `automounted`, or the projected volume's name. */
+  readonly source: string;
+  /** A projected token's requested lifetime (the API's default, an hour, when unset); none when automounted. */
+  readonly expirationSeconds?: number;
+}
+
+/**
+ * The API tokens a pod spec holds. Automounting is on unless the pod says false (the pod's field
+ * wins over its ServiceAccount's, and the policy sees only the pod:
+ * https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
+ * A projected token of any audience counts: its audience is not ours to trust from here.
+ */
+export function apiTokens(pod: Props): ApiToken[] {
+  const tokens: ApiToken[] = pod.automountServiceAccountToken === false ? [] : [{ source: "automounted" }];
+  for (const volume of list(pod.volumes).map(obj)) {
+    for (const source of list(obj(volume.projected).sources).map(obj)) {
+      const token = obj(source.serviceAccountToken);
+      if (source.serviceAccountToken !== undefined) tokens.push({ source: `volume ${String(volume.name)}`, expirationSeconds: Number(token.expirationSeconds ?? API_TOKEN_SECONDS) });
+    }
+  }
+  return tokens;
+}

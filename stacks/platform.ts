@@ -147,7 +147,10 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
 /** The agent service's name, and so its ServiceAccount's (infra/kubernetes/workload.ts names it after the app). */
 const AGENTS = "agents";
 
-/** Engine agent-sandbox: the agent service, when there is one, may claim sandboxes. */
+/**
+ * Engine agent-sandbox: the agent service, when there is one, may claim sandboxes (SandboxHost
+ * binds its ServiceAccount to the claimant Role; agentsFor gives it the claims and so its API token).
+ */
 function claimantsFor(config: StackConfig, agentsNamespace: string): Pick<SandboxHostArgs, "agentSandbox"> {
   if (config.settings.sandbox.engine !== "agent-sandbox" || config.settings.agents.image === undefined) return {};
   return { agentSandbox: { claimants: [{ namespace: agentsNamespace, serviceAccountName: AGENTS }] } };
@@ -172,6 +175,8 @@ function agentsFor(
     ...agentAppArgs(app),
     dataTier: parts.data,
     sandbox: parts.sandbox,
+    // Defined with engine agent-sandbox only, where claimantsFor has bound this service's ServiceAccount.
+    sandboxClaims: parts.sandbox.claims,
     loadBalancer: worker ? undefined : parts.lb,
     route: worker ? undefined : (app.route ?? { priority: 100, pathPatterns: ["/*"] }),
     cluster: parts.cluster,

@@ -3,17 +3,21 @@ import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { load, loadAll } from "js-yaml";
 import type { PlannedResource } from "../cli/plan/engine";
+import { AgentService } from "../components/agent-service";
+import { SANDBOX_CLAIM_ENV } from "../components/agent-service/sandbox-claims";
 import { SandboxHost } from "../components/sandbox-host";
 import { CLAIMANT_RULES } from "../components/sandbox-host/agent-sandbox/claims-rbac";
 import { CONTROLLER_UID } from "../components/sandbox-host/agent-sandbox/controller";
 import { AGENT_SANDBOX_SOURCE, CONTROLLER_IMAGE, CONTROLLER_NAMESPACE, CRD_FILES, assetFile } from "../components/sandbox-host/agent-sandbox/release";
 import { readSandboxContract } from "../components/sandbox-host/contract";
 import { ConfigError } from "../infra/config/problems";
+import { API_TOKEN_SECONDS, KUBERNETES_API_ANNOTATION, SERVICE_ACCOUNT_DIR } from "../infra/kubernetes/api-token";
+import { WORKLOAD_TYPES, apiTokens, podSpec } from "../policy/rules";
 import { crdSchema, validateObject } from "./crd-schema";
 import { waitsFor } from "./eks-graph";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
 import { UNVALIDATED_KUBERNETES_TYPES, hasModel, validateManifest } from "./kubernetes-schema";
-import { runPolicies } from "./policy-harness";
+import { mandatory, runPolicies } from "./policy-harness";
 
 const T = {
   template: "kubernetes:extensions.agents.x-k8s.io/v1beta1:SandboxTemplate",
@@ -40,6 +44,27 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const spec = (r: PlannedResource) => r.inputs.spec as Json;
 const templatePod = (graph: ResourceGraph) => spec(graph.get(T.template, "sandbox-template")).podTemplate as { metadata: { labels: Record<string, string> }; spec: Json };
 const upstream = (base: string) => (loadAll(readFileSync(assetFile(base), "utf8")) as Json[]).filter(Boolean);
+
+/** Every pod-making object of the plan that holds a Kubernetes API token, by name, with where the token comes from. */
+function tokenHolders(graph: ResourceGraph): Record<string, string[]> {
+  const holders: Record<string, string[]> = {};
+  for (const r of graph.resources.filter((x) => WORKLOAD_TYPES.has(x.type))) {
+    const tokens = apiTokens(podSpec(r.type, r.inputs as Json));
+    if (tokens.length) holders[r.name] = tokens.map((t) => t.source);
+  }
+  return holders;
+}
+
+/** Whether a NetworkPolicy peer admits a pod with these labels in a namespace with these labels (matchLabels only, as ours use). */
+function admits(peer: Json, podLabels: Record<string, string>, namespaceLabels: Record<string, string>): boolean {
+  const subset = (want: Record<string, string> | undefined, have: Record<string, string>) => Object.entries(want ?? {}).every(([k, v]) => have[k] === v);
+  if (peer.ipBlock) return false;
+  if (peer.namespaceSelector && !subset(peer.namespaceSelector.matchLabels, namespaceLabels)) return false;
+  return subset(peer.podSelector?.matchLabels, podLabels);
+}
+
+const AGENTS = { deployment: "agents-deployment", config: "agents-config", account: "agents-service-account" };
+const agentPod = (graph: ResourceGraph) => spec(graph.get(T.deployment, AGENTS.deployment)).template as { metadata: { labels: Record<string, string> }; spec: Json };
 
 describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack (eks, gVisor, an agent image)`, () => {
   let graph: ResourceGraph;
@@ -193,6 +218,104 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
     for (const r of objects.filter((x) => hasModel(x.type))) await validateManifest(r);
     assert.ok(!host.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type.startsWith("kubernetes:yaml")), "no chart or YAML resource: every object is in the plan");
   });
+
+  it("gives the claiming agent, and among our pods it alone, an API token: projected, an hour, where clients look", () => {
+    assert.deepEqual(tokenHolders(graph), { [AGENTS.deployment]: ["volume kube-api-access"], "sandbox-controller-deployment-agent-sandbox-controller": ["automounted"] }, "not the sandbox template, not the seccomp installer, not the data tier's or monitoring's pods");
+    const pod = agentPod(graph).spec;
+    assert.equal(pod.automountServiceAccountToken, false, "never in every container of the pod");
+    assert.equal((graph.get(T.serviceAccount, AGENTS.account).inputs as Json).automountServiceAccountToken, false);
+    const volume = (pod.volumes as Json[]).find((v) => v.name === "kube-api-access") as Json;
+    assert.deepEqual(volume.projected.sources, [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
+    ]);
+    assert.equal(volume.projected.sources[0].serviceAccountToken.audience, undefined, "the API server's audience, nobody else's");
+    assert.equal(API_TOKEN_SECONDS, 3600);
+    const [agent] = pod.containers as Json[];
+    assert.deepEqual(agent.volumeMounts.filter((m: Json) => m.name === "kube-api-access"), [{ name: "kube-api-access", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true }]);
+    assert.equal(SERVICE_ACCOUNT_DIR, "/var/run/secrets/kubernetes.io/serviceaccount");
+    assert.match(String((graph.get(T.deployment, AGENTS.deployment).inputs.metadata as Json).annotations[KUBERNETES_API_ANNOTATION]), /SandboxClaims/);
+  });
+
+  it("tells the agent where to claim, from which pool, and how to reach the claimed sandbox", () => {
+    const env = graph.get("kubernetes:core/v1:ConfigMap", AGENTS.config).inputs.data as Record<string, string>;
+    const sandboxNamespace = (host.get("kubernetes:core/v1:Namespace", "sandbox-namespace").inputs.metadata as Json).name as string;
+    assert.equal(env[SANDBOX_CLAIM_ENV.namespace], sandboxNamespace);
+    assert.equal(env[SANDBOX_CLAIM_ENV.warmPool], (host.get(T.warmPool, "sandbox-warm-pool").inputs.metadata as Json).name);
+    assert.equal(env[SANDBOX_CLAIM_ENV.apiVersion], CRD.claim.apiVersion);
+    // The claim the agent would make from these, as the release's schema wants it.
+    const claim = { apiVersion: env[SANDBOX_CLAIM_ENV.apiVersion], kind: "SandboxClaim", metadata: { name: "session-1", namespace: env[SANDBOX_CLAIM_ENV.namespace] }, spec: { warmPoolRef: { name: env[SANDBOX_CLAIM_ENV.warmPool] } } };
+    assert.deepEqual(validateObject(claim, CRD.claim), []);
+    // The claimed sandbox's headless Service is named as the Sandbox, in the sandbox namespace, on the api's port.
+    const url = new URL(env[SANDBOX_CLAIM_ENV.urlTemplate].replace("{sandbox}", "session-1-x7k2p"));
+    const [api] = templatePod(host).spec.containers as Json[];
+    assert.equal(url.hostname, `session-1-x7k2p.${sandboxNamespace}.svc.cluster.local`);
+    assert.equal(Number(url.port), api.ports.find((p: Json) => p.name === "http").containerPort);
+    assert.ok(graph.get("kubernetes:core/v1:Secret", "agents-secrets").inputs.stringData !== undefined, "the bearer token still comes from the Secret (SANDBOX_TOKEN)");
+  });
+
+  it("lets the claiming agent's pods into the sandbox pods on the api's port, and leaves the agents' own egress, the API server's 443 included, unfenced", () => {
+    const allow = spec(host.get(T.policy, "sandbox-allow-clients"));
+    const agents = agentPod(graph);
+    const agentsNamespace = (graph.get(T.deployment, AGENTS.deployment).inputs.metadata as Json).namespace as string;
+    const namespaceLabels = { "kubernetes.io/metadata.name": agentsNamespace };
+    const rule = (allow.ingress as Json[]).find((r) => (r.from as Json[]).some((peer) => admits(peer, agents.metadata.labels, namespaceLabels)));
+    assert.ok(rule, "some peer of allow-clients admits the agent pods");
+    assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 8080 }]);
+    assert.ok(!admits({ podSelector: allow.ingress[0].from[0].podSelector, namespaceSelector: {} }, { ...agents.metadata.labels, "agentyard.dev/sandbox-client": "false" }, namespaceLabels), "the label is what admits them");
+    // No NetworkPolicy selects the agent pods, so their egress is not isolated (pods are, only once a
+    // policy of type Egress selects them: https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation).
+    // The claim calls go to kubernetes.default.svc:443, on EKS the cluster's private endpoint on 443
+    // (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html); a future egress policy for the agents must allow that.
+    const selectingAgents = graph.ofType(T.policy).filter((p) => (p.inputs.metadata as Json).namespace === agentsNamespace);
+    assert.deepEqual(selectingAgents.map((p) => p.name), []);
+  });
+
+  it("has the policy pack accept the agent's token because its Deployment says why, and refuse it on a sandbox pod whatever it says", async () => {
+    const agents = graph.get(T.deployment, AGENTS.deployment);
+    assert.deepEqual(await runPolicies([agents]), []);
+    const silent = structuredClone(agents) as PlannedResource & { inputs: Json };
+    delete silent.inputs.metadata.annotations;
+    assert.deepEqual((await runPolicies([silent])).map((v) => `${v.policy}: ${v.message}`), [
+      `kubernetes-workloads-hardened: holds a Kubernetes API token (volume kube-api-access) without saying why (annotation ${KUBERNETES_API_ANNOTATION})`,
+    ]);
+    const longLived = structuredClone(agents) as PlannedResource & { inputs: Json };
+    longLived.inputs.spec.template.spec.volumes.find((v: Json) => v.name === "kube-api-access").projected.sources[0].serviceAccountToken.expirationSeconds = 7776000;
+    assert.deepEqual((await runPolicies([longLived])).map((v) => v.message), ["Kubernetes API token in volume kube-api-access lives 7776000 s; at most 3600"]);
+
+    // The agent's very token, annotation and all, put on the sandbox template: refused.
+    const template = structuredClone(host.get(T.template, "sandbox-template")) as PlannedResource & { inputs: Json };
+    const agentPodSpec = (agents.inputs.spec as Json).template.spec as Json;
+    template.inputs.metadata.annotations = { ...(agents.inputs.metadata as Json).annotations };
+    template.inputs.spec.podTemplate.spec.volumes.push(agentPodSpec.volumes.find((v: Json) => v.name === "kube-api-access"));
+    template.inputs.spec.podTemplate.spec.containers[0].volumeMounts.push({ name: "kube-api-access", mountPath: SERVICE_ACCOUNT_DIR, readOnly: true });
+    const defaultDeny = host.get(T.policy, "sandbox-default-deny");
+    const onSandbox = (await runPolicies([template, defaultDeny])).map((v) => `${v.policy}: ${v.message}`);
+    assert.deepEqual(onSandbox, ["sandbox-executor-isolated: a Kubernetes API token is projected (volume kube-api-access)"]);
+    template.inputs.spec.podTemplate.spec.automountServiceAccountToken = true;
+    assert.ok((await runPolicies([template, defaultDeny])).some((v) => v.message === "the service-account token is mounted"));
+  });
+});
+
+describe("the agent service with engine agent-sandbox on kubernetes, and with the runtime engine", () => {
+  it("on the local stack (kubernetes): the same token and env for the claiming agent", async () => {
+    const local = await planStack("local", { override: { "agentyard:sandbox": { engine: "agent-sandbox" }, "agentyard:agents": { image: AGENT_IMAGE } } });
+    assert.deepEqual(Object.keys(tokenHolders(local)).sort(), [AGENTS.deployment, "sandbox-controller-deployment-agent-sandbox-controller"]);
+    const env = local.get("kubernetes:core/v1:ConfigMap", AGENTS.config).inputs.data as Record<string, string>;
+    assert.deepEqual(Object.keys(env).filter((k) => k.startsWith("SANDBOX_CLAIM_")).sort(), Object.values(SANDBOX_CLAIM_ENV).sort());
+    const agentsNamespace = (local.get(T.deployment, AGENTS.deployment).inputs.metadata as Json).namespace;
+    assert.deepEqual(local.ofType(T.policy).filter((p) => (p.inputs.metadata as Json).namespace === agentsNamespace).map((p) => p.name), [], "the agents' egress is not fenced here either");
+    assert.deepEqual(mandatory(await runPolicies(local.resources)), []);
+  });
+
+  it("with the runtime engine: no pod of the stack holds an API token, and the agent gets no claim settings", async () => {
+    const prod = await planStack("prod", { override: { "agentyard:sandbox": { gvisor: true }, "agentyard:agents": { image: AGENT_IMAGE } } });
+    assert.deepEqual(tokenHolders(prod), {});
+    const env = prod.get("kubernetes:core/v1:ConfigMap", AGENTS.config).inputs.data as Record<string, string>;
+    assert.deepEqual(Object.keys(env).filter((k) => k.startsWith("SANDBOX_CLAIM_")), []);
+    assert.equal((prod.get(T.deployment, AGENTS.deployment).inputs.metadata as Json).annotations, undefined);
+  });
 });
 
 describe("engine agent-sandbox on kubernetes", () => {
@@ -219,6 +342,14 @@ describe("engine agent-sandbox refused", () => {
   it("on ecs, naming the key, from the component and from the stack config", async () => {
     assert.throws(() => new SandboxHost("s", { platform: "ecs", ecsCluster: {} as never, engine: "agent-sandbox" }), (e: Error) => e instanceof ConfigError && /engine: got "agent-sandbox", expected runtime on ecs/.test(e.message));
     await assert.rejects(planStack("prod-ecs", { override: { "agentyard:sandbox": { engine: "agent-sandbox" } } }), /agentyard:sandbox\.engine: got "agent-sandbox", expected runtime on ecs/);
+  });
+
+  it("claims on an AgentService without the sandbox, of a runtime sandbox, or on ecs", () => {
+    const claims = { apiVersion: "extensions.agents.x-k8s.io/v1beta1", namespace: {} as never, warmPool: {} as never, urlTemplate: {} as never };
+    const agent = (extra: object) => () => new AgentService("a", { platform: "kubernetes", image: "a:1", sandboxClaims: claims, ...extra });
+    assert.throws(agent({}), (e: Error) => e instanceof ConfigError && /sandboxClaims: got "claims without a sandbox", expected sandbox as well/.test(e.message));
+    assert.throws(agent({ sandbox: { claims: undefined } }), /sandboxClaims: got "claims of a sandbox whose engine is runtime", expected a SandboxHost with engine agent-sandbox/);
+    assert.throws(agent({ platform: "ecs", ecsCluster: {} }), /sandboxClaims: got "ecs", expected eks or kubernetes/);
   });
 
   it("with a load-balancer route, or agentSandbox settings under the runtime engine", () => {

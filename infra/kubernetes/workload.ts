@@ -6,6 +6,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as policy from "@pulumi/kubernetes/policy/v1";
 import type * as k8s from "@pulumi/kubernetes";
 import { type Transform, applyTransform } from "../transform";
+import { projectedApiToken } from "./api-token";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./hardening";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -39,6 +40,12 @@ export interface WorkloadSpec {
   readonly serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
   /** Mount the service account token (only for workloads that call the Kubernetes API). */
   readonly automountToken: boolean;
+  /**
+   * Why the app calls the Kubernetes API, when it does: its container alone gets an hour-long
+   * projected API token where clients look (api-token.ts), and the Deployment says why in the
+   * annotation the policy pack requires. Use with `automountToken: false`.
+   */
+  readonly kubernetesApi?: string;
   readonly runtimeClassName?: pulumi.Input<string>;
   readonly nodeSelector?: Record<string, string>;
   readonly tolerations?: Toleration[];
@@ -98,12 +105,13 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
   const secret = new core.Secret(`${name}-secrets`, { metadata: meta(`${spec.appName}-secrets`), type: "Opaque", stringData: spec.secrets }, opts);
 
   const probes = defaultHttpProbes();
+  const apiToken = spec.kubernetesApi === undefined ? undefined : projectedApiToken(spec.kubernetesApi);
   const deployment = new apps.Deployment(
     ...applyTransform(
       spec.transform?.deployment,
       `${name}-deployment`,
       {
-        metadata: meta(spec.appName),
+        metadata: apiToken ? { ...meta(spec.appName), annotations: apiToken.annotations } : meta(spec.appName),
         spec: {
           // The HPA owns the count (Kubernetes docs: with an HPA, leave spec.replicas out of the
           // manifest, or every apply scales back to it:
@@ -153,10 +161,10 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
                     limits: { cpu: `${spec.cpuMillicores * 2}m`, memory: `${spec.memoryMb}Mi` },
                   },
                   securityContext: restrictedContainerSecurity(),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(spec.volumeMounts ?? [])],
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(spec.volumeMounts ?? []), ...(apiToken ? [apiToken.mount] : [])],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: spec.tmpSizeLimit ?? "64Mi" } }, ...(spec.volumes ?? [])],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: spec.tmpSizeLimit ?? "64Mi" } }, ...(spec.volumes ?? []), ...(apiToken ? [apiToken.volume] : [])],
               imagePullSecrets: spec.imagePullSecrets?.map((n) => ({ name: n })),
             },
           },

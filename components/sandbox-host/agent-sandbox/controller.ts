@@ -6,6 +6,7 @@ import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as rbac from "@pulumi/kubernetes/rbac/v1";
 import { load } from "js-yaml";
+import { KUBERNETES_API_ANNOTATION } from "../../../infra/kubernetes/api-token";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../../../infra/kubernetes/hardening";
 import { CONTROLLER_FILES, CRD_FILES, type Manifest, assetFile, readManifests } from "./release";
 
@@ -138,7 +139,12 @@ function hardenedController(m: Manifest, spec: ControllerSpec): apps.DeploymentA
     volumeMounts: [...((patch.container.volumeMounts as k8s.types.input.core.v1.VolumeMount[] | undefined) ?? []), { name: "tmp", mountPath: "/tmp" }],
   };
   return {
-    metadata: { ...deployment.metadata, labels: { ...deployment.metadata.labels, "app.kubernetes.io/part-of": "agentyard" } },
+    metadata: {
+      ...deployment.metadata,
+      labels: { ...deployment.metadata.labels, "app.kubernetes.io/part-of": "agentyard" },
+      // Its automounted token, as upstream runs it: what the policy pack asks a token-holding workload to say.
+      annotations: { [KUBERNETES_API_ANNOTATION]: "the agent-sandbox controller reconciles Sandboxes, SandboxClaims, SandboxTemplates and SandboxWarmPools into pods and Services" },
+    },
     spec: {
       ...deployment.spec,
       replicas: spec.replicas,
