@@ -1,6 +1,6 @@
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { REQUIRED_TAG_KEYS, UNTAGGABLE_TYPES } from "../infra/naming";
-import { MODERN_TLS_POLICIES, type Props, SECCOMP_ROOT, SECRET_NAME, WORKLOAD_TYPES, WORLD, list, obj, podSpec } from "./rules";
+import { API_TOKEN_SECONDS, KUBERNETES_API_ANNOTATION, MODERN_TLS_POLICIES, type Props, SECCOMP_ROOT, SECRET_NAME, WORKLOAD_TYPES, WORLD, apiTokens, list, obj, podSpec } from "./rules";
 
 /*
  * agentyard's security promises as policies. A plain array: the PolicyPack is built in index.ts
@@ -134,7 +134,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
 
   resourcePolicy(
     "kubernetes-workloads-hardened",
-    "Every workload runs non-root with a read-only root, drops ALL capabilities, uses seccomp RuntimeDefault or a Localhost profile, has requests and limits, probes on every container that serves a port, and mounts no Docker socket nor hostPath, except a seccomp-profile installer's init container writing under kubelet's seccomp root.",
+    `Every workload runs non-root with a read-only root, drops ALL capabilities, uses seccomp RuntimeDefault or a Localhost profile, has requests and limits, probes on every container that serves a port, and mounts no Docker socket nor hostPath, except a seccomp-profile installer's init container writing under kubelet's seccomp root. A pod holds a Kubernetes API token only when its workload says why (annotation ${KUBERNETES_API_ANNOTATION}), and a projected one lives at most an hour.`,
     (type, props, report) => {
       if (!WORKLOAD_TYPES.has(type)) return;
       const pod = podSpec(type, props);
@@ -147,6 +147,11 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
       // Only a pod whose every hostPath is under kubelet's seccomp root installs profiles, and only its init containers may be root.
       const installer = hostPaths.length > 0 && hostPaths.every((v) => String(obj(v.hostPath).path).startsWith(SECCOMP_ROOT));
       if (/docker\.sock|containerd\.sock/.test(JSON.stringify(pod))) report("mounts a container runtime socket");
+      const why = obj(obj(props.metadata).annotations)[KUBERNETES_API_ANNOTATION];
+      for (const token of apiTokens(pod)) {
+        if (typeof why !== "string" || why.trim() === "") report(`holds a Kubernetes API token (${token.source}) without saying why (annotation ${KUBERNETES_API_ANNOTATION})`);
+        if ((token.expirationSeconds ?? 0) > API_TOKEN_SECONDS) report(`Kubernetes API token in ${token.source} lives ${String(token.expirationSeconds)} s; at most ${API_TOKEN_SECONDS}`);
+      }
       const init = list(pod.initContainers).map(obj);
       const containers = list(pod.containers).map(obj);
       if (!batch && !containers.some((c) => c.readinessProbe && c.livenessProbe)) report("no container has readiness and liveness probes");
@@ -173,7 +178,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
 
   resourcePolicy(
     "sandbox-executor-isolated",
-    "A sandbox pod runs code in an `executor` container apart from the `api` that holds the token: another non-root user, no Secret (volume or env), no service-account token, no shared process namespace, no host namespaces, size-limited scratch.",
+    "A sandbox pod runs code in an `executor` container apart from the `api` that holds the token: another non-root user, no Secret (volume or env), no shared process namespace, no host namespaces, size-limited scratch; and no container of it holds a Kubernetes API token, automounted or projected, whatever its workload says.",
     (type, props, report) => {
       if (!WORKLOAD_TYPES.has(type) || obj(obj(props.metadata).labels)["app.kubernetes.io/component"] !== "sandbox") return;
       const pod = podSpec(type, props);
@@ -187,7 +192,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
       }
       const uid = (c: Props) => obj(c.securityContext).runAsUser ?? podSecurity.runAsUser;
       if (uid(executor) === undefined || uid(executor) === uid(api)) report(`executor runs as the api's user (${String(uid(api))})`);
-      if (pod.automountServiceAccountToken !== false) report("the service-account token is mounted");
+      for (const token of apiTokens(pod)) report(token.source === "automounted" ? "the service-account token is mounted" : `a Kubernetes API token is projected (${token.source})`);
       for (const flag of ["shareProcessNamespace", "hostPID", "hostIPC", "hostNetwork"]) if (pod[flag] === true) report(`${flag} is on`);
       const volumes = new Map(list(pod.volumes).map(obj).map((v) => [String(v.name), v]));
       for (const mount of list(executor.volumeMounts).map(obj)) {

@@ -5,7 +5,7 @@ import { agentAppArgs } from "./agent-app";
 import { DataTier } from "../components/data-tier";
 import { LoadBalancer } from "../components/load-balancer";
 import { MonitoringStack } from "../components/monitoring-stack";
-import { SandboxHost } from "../components/sandbox-host";
+import { SandboxHost, type SandboxHostArgs } from "../components/sandbox-host";
 import { EcsCluster } from "../infra/cluster/ecs";
 import { EksCluster } from "../infra/cluster/eks";
 import { Network } from "../infra/network/network";
@@ -59,7 +59,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings, namespace: agentsNamespace });
     const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
     const monitoring = monitoringFor(config, data, undefined, undefined);
-    const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace });
+    const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace, ...claimantsFor(config, agentsNamespace) });
     const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
     return {
       ...base,
@@ -111,7 +111,7 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   let sandbox: SandboxHost;
   let agents: AgentService | undefined;
   if (cluster) {
-    sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace });
+    sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace, ...claimantsFor(config, agentsNamespace) });
     agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
   } else {
     const awsEndpoints = network.endpointSecurityGroupId ? { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } : undefined;
@@ -144,6 +144,18 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
   };
 }
 
+/** The agent service's name, and so its ServiceAccount's (infra/kubernetes/workload.ts names it after the app). */
+const AGENTS = "agents";
+
+/**
+ * Engine agent-sandbox: the agent service, when there is one, may claim sandboxes (SandboxHost
+ * binds its ServiceAccount to the claimant Role; agentsFor gives it the claims and so its API token).
+ */
+function claimantsFor(config: StackConfig, agentsNamespace: string): Pick<SandboxHostArgs, "agentSandbox"> {
+  if (config.settings.sandbox.engine !== "agent-sandbox" || config.settings.agents.image === undefined) return {};
+  return { agentSandbox: { claimants: [{ namespace: agentsNamespace, serviceAccountName: AGENTS }] } };
+}
+
 function agentsFor(
   config: StackConfig,
   parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string; otlpEndpoint: pulumi.Output<string> | undefined },
@@ -155,7 +167,7 @@ function agentsFor(
     return undefined;
   }
   const worker = app.kind === "worker";
-  return new AgentService("agents", {
+  return new AgentService(AGENTS, {
     platform: config.platform,
     preset: config.preset,
     settings: { minReplicas, maxReplicas, cpu, memoryMb },
@@ -163,6 +175,8 @@ function agentsFor(
     ...agentAppArgs(app),
     dataTier: parts.data,
     sandbox: parts.sandbox,
+    // Defined with engine agent-sandbox only, where claimantsFor has bound this service's ServiceAccount.
+    sandboxClaims: parts.sandbox.claims,
     loadBalancer: worker ? undefined : parts.lb,
     route: worker ? undefined : (app.route ?? { priority: 100, pathPatterns: ["/*"] }),
     cluster: parts.cluster,

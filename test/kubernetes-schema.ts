@@ -15,6 +15,12 @@ const MODELS: Record<string, string> = {
   "kubernetes:core/v1:Secret": "kubernetes-models/v1/Secret",
   "kubernetes:core/v1:Service": "kubernetes-models/v1/Service",
   "kubernetes:core/v1:ServiceAccount": "kubernetes-models/v1/ServiceAccount",
+  "kubernetes:core/v1:ResourceQuota": "kubernetes-models/v1/ResourceQuota",
+  "kubernetes:rbac.authorization.k8s.io/v1:Role": "kubernetes-models/rbac.authorization.k8s.io/v1/Role",
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding",
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole",
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+  "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition": "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition",
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
   "kubernetes:networking.k8s.io/v1:Ingress": "kubernetes-models/networking.k8s.io/v1/Ingress",
   "kubernetes:policy/v1:PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget",
@@ -31,6 +37,9 @@ export const UNVALIDATED_KUBERNETES_TYPES = new Set([
   // Karpenter's own kinds: validated against the CRD schemas Karpenter publishes (test/crd-schema.ts, test/karpenter.test.ts).
   "kubernetes:karpenter.sh/v1:NodePool",
   "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+  // agent-sandbox's kinds: validated against the CRD schemas of the pinned release (test/agent-sandbox.test.ts).
+  "kubernetes:extensions.agents.x-k8s.io/v1beta1:SandboxTemplate",
+  "kubernetes:extensions.agents.x-k8s.io/v1beta1:SandboxWarmPool",
 ]);
 
 /** The object as the API server would get it: apiVersion and kind from the type; a secret map stands in as an empty map. */

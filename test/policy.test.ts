@@ -133,6 +133,7 @@ describe("each policy sees the violation it exists for", () => {
           template: {
             metadata: { labels: { app: "i" } },
             spec: {
+              automountServiceAccountToken: false,
               initContainers: [{ name: "install", image: "i:1", resources, securityContext: { ...hardened, runAsNonRoot: false, runAsUser: 0 } }],
               containers: [{ name: "present", image: "i:1", resources, readinessProbe: probe, livenessProbe: probe, securityContext: { ...hardened, runAsUser: mainUser } }],
               volumes: [{ name: "host", hostPath: { path } }],
@@ -153,6 +154,7 @@ describe("each policy sees the violation it exists for", () => {
           template: {
             metadata: { labels: { app: "t" } },
             spec: {
+              automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, runAsUser: 1000 },
               containers: ["a", "b"].map((name) => ({
                 name,
@@ -172,6 +174,32 @@ describe("each policy sees the violation it exists for", () => {
       "a: seccomp Localhost without localhostProfile",
       "b: seccomp Localhost without localhostProfile",
     ]);
+  });
+
+  it("kubernetes-workloads-hardened: a Kubernetes API token only where the workload says why, projected for an hour at most", async () => {
+    const hardened = { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+    const probe = { exec: { command: ["true"] } };
+    const projected = (seconds?: number) => ({ name: "api", projected: { sources: [{ serviceAccountToken: { path: "token", expirationSeconds: seconds } }] } });
+    const workload = (name: string, pod: Record<string, unknown>, annotations?: Record<string, string>) =>
+      new apps.Deployment(name, {
+        metadata: { annotations },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: "app", image: "a:1", readinessProbe: probe, livenessProbe: probe, resources: { requests: { cpu: "10m" }, limits: { memory: "16Mi" } }, securityContext: hardened }], ...pod },
+          },
+        },
+      });
+    const found = async (create: () => void) => messages(await violationsOf(create), "kubernetes-workloads-hardened");
+    assert.deepEqual(await found(() => workload("no-token", { automountServiceAccountToken: false })), []);
+    assert.deepEqual(await found(() => workload("unset", {})), ["holds a Kubernetes API token (automounted) without saying why (annotation agentyard.dev/kubernetes-api)"], "automounting is the default");
+    assert.deepEqual(await found(() => workload("silent", { automountServiceAccountToken: false, volumes: [projected(3600)] })), ["holds a Kubernetes API token (volume api) without saying why (annotation agentyard.dev/kubernetes-api)"]);
+    assert.deepEqual(await found(() => workload("blank", { automountServiceAccountToken: false, volumes: [projected(3600)] }, { "agentyard.dev/kubernetes-api": " " })), ["holds a Kubernetes API token (volume api) without saying why (annotation agentyard.dev/kubernetes-api)"]);
+    assert.deepEqual(await found(() => workload("said", { automountServiceAccountToken: false, volumes: [projected(3600)] }, { "agentyard.dev/kubernetes-api": "claims sandboxes" })), []);
+    assert.deepEqual(await found(() => workload("default-life", { automountServiceAccountToken: false, volumes: [projected()] }, { "agentyard.dev/kubernetes-api": "claims sandboxes" })), [], "unset is the API's hour");
+    assert.deepEqual(await found(() => workload("day-long", { automountServiceAccountToken: false, volumes: [projected(86400)] }, { "agentyard.dev/kubernetes-api": "claims sandboxes" })), ["Kubernetes API token in volume api lives 86400 s; at most 3600"]);
+    assert.deepEqual(await found(() => workload("controller", { automountServiceAccountToken: true }, { "agentyard.dev/kubernetes-api": "reconciles things" })), []);
   });
 
   it("sandbox-executor-isolated: one container, then an executor with the api's user, the token and unsized scratch", async () => {

@@ -9,7 +9,7 @@ import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
 import type { DataTier, SecretReference } from "../data-tier";
 import type { LoadBalancer } from "../load-balancer";
-import type { SandboxHost } from "../sandbox-host";
+import type { SandboxClaims, SandboxHost } from "../sandbox-host";
 import type * as ecs from "@pulumi/aws/ecs";
 import { type AppArgs, appArgsProblems } from "./app-args";
 
@@ -113,6 +113,23 @@ export interface AgentServiceArgs extends AppArgs {
    * ```
    */
   sandbox?: SandboxHost;
+  /**
+   * The sandbox's claims (`sandbox.claims`, SandboxHost engine `agent-sandbox`), for a service
+   * that claims a sandbox pod per session: SANDBOX_CLAIM_NAMESPACE, SANDBOX_CLAIM_API_VERSION,
+   * SANDBOX_CLAIM_WARM_POOL and SANDBOX_CLAIM_URL_TEMPLATE (`{sandbox}` for the claim's
+   * `status.sandbox.name`) become env, and the container alone gets a Kubernetes API token: projected,
+   * valid an hour and rotated by the kubelet, at /var/run/secrets/kubernetes.io/serviceaccount
+   * (token, ca.crt, namespace) where in-cluster clients look. The token may do what the
+   * ServiceAccount (named as the service) is bound to: give it SandboxHost's
+   * `agentSandbox.claimants`. With `sandbox` (its token and the label its NetworkPolicy admits);
+   * `eks` and `kubernetes` only.
+   * @default none: no claims, no API token
+   * @example
+   * ```ts
+   * { sandbox, sandboxClaims: sandbox.claims }
+   * ```
+   */
+  sandboxClaims?: SandboxClaims;
   /**
    * The load balancer and the route that reaches this service.
    * @example
@@ -244,9 +261,18 @@ export function normalizeAgentArgs(name: string, args: AgentServiceArgs): Normal
   }
   const clash = Object.keys(args.env ?? {}).filter((k) => k in (args.secrets ?? {}) || k in (args.secretValues ?? {}));
   for (const key of clash) problems.push({ key: `secrets.${key}`, got: key, expected: "a name not also in env" });
-  problems.push(...appArgsProblems(args, port), ...platformProblems(args));
+  problems.push(...appArgsProblems(args, port), ...platformProblems(args), ...claimsProblems(args));
   if (problems.length) throw new ConfigError(subject, problems);
   return { platform: args.platform, settings: parsed.data, port };
+}
+
+/** Claims need the sandbox they are of, a pod to hold the token, and an engine that takes claims. */
+function claimsProblems(args: AgentServiceArgs): Array<{ key: string; got: unknown; expected: string }> {
+  if (args.sandboxClaims === undefined) return [];
+  if (args.platform === "ecs") return [{ key: "sandboxClaims", got: "ecs", expected: "eks or kubernetes (SandboxClaims are Kubernetes objects; on ecs the sandbox is one shared service: use sandbox alone)" }];
+  if (args.sandbox === undefined) return [{ key: "sandboxClaims", got: "claims without a sandbox", expected: "sandbox as well (its bearer token, and the label its NetworkPolicy admits)" }];
+  if (args.sandbox.claims === undefined) return [{ key: "sandboxClaims", got: "claims of a sandbox whose engine is runtime", expected: "a SandboxHost with engine agent-sandbox (its claims)" }];
+  return [];
 }
 
 /** What a platform cannot do, refused with the reason rather than dropped. */

@@ -17,6 +17,7 @@ import { createMigrationJob } from "./migration";
 import { kubernetesProbes } from "./probes";
 import { MAX_REQUEST_BODY_BYTES } from "../load-balancer/body-limit";
 import { telemetryEnv } from "./telemetry";
+import { SANDBOX_CLAIMS_REASON, sandboxClaimEnv } from "./sandbox-claims";
 
 export interface KubernetesAgent {
   readonly namespace: pulumi.Output<string>;
@@ -48,6 +49,7 @@ export function createKubernetesAgent(parent: pulumi.Resource, name: string, cfg
     config.SANDBOX_MCP_URL = pulumi.interpolate`${args.sandbox.url}/mcp`;
     secrets.SANDBOX_TOKEN = args.sandbox.authToken;
   }
+  if (args.sandboxClaims) Object.assign(config, sandboxClaimEnv(args.sandboxClaims));
 
   const volumes = kubernetesVolumes(parent, name, namespace, args.volumes, provider);
   const pullSecrets = args.registryCredentials?.kubernetesSecretName ? [args.registryCredentials.kubernetesSecretName] : undefined;
@@ -92,7 +94,9 @@ export function createKubernetesAgent(parent: pulumi.Resource, name: string, cfg
       extraLabels: args.sandbox ? { ...SANDBOX_CLIENT_LABEL } : undefined,
       serviceAccountAnnotations: roleArn ? { "eks.amazonaws.com/role-arn": roleArn } : undefined,
       // IRSA needs no mounted API token: the EKS webhook projects its own web-identity token.
+      // Claiming sandboxes does: an hour-long projected one in the agent's container alone.
       automountToken: false,
+      kubernetesApi: args.sandboxClaims ? SANDBOX_CLAIMS_REASON : undefined,
       terminationGracePeriodSeconds: 60,
       cpuTargetPercent: 70,
       memoryTargetPercent: 80,

@@ -2,12 +2,13 @@ import type { LoadBalancer } from "../load-balancer";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ConfigError } from "../../infra/config/problems";
-import { type EnvironmentSettings, type Platform, type PresetName, sandboxSection } from "../../infra/config/schema";
+import { type EnvironmentSettings, type Platform, type PresetName, type SandboxEngine, sandboxSection } from "../../infra/config/schema";
 import { argProblems } from "../../infra/config/zod-problems";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
+import type { AgentSandboxArgs } from "./agent-sandbox/args";
 import { type SandboxContract, readSandboxContract } from "./contract";
 import { API_MEMORY_MB } from "./runtime-config";
 import { sessionIdleProblem, sessionMemoryProblem } from "../../infra/config/sandbox-memory";
@@ -161,10 +162,36 @@ export interface SandboxHostArgs {
    * ```
    */
   loadBalancerCidrs?: string[];
+
+  // ---- The engine: our runtime Deployment, or a pod per session from agent-sandbox (issue #23) ----
+
+  /**
+   * What makes the sandbox pods on `eks` and `kubernetes`: `runtime`, our hardened Deployment of
+   * shared replicas behind one Service; `agent-sandbox`, the kubernetes-sigs/agent-sandbox
+   * controller (pinned release, installed here) making one pod per `SandboxClaim` from a
+   * `SandboxTemplate` of the same two-container pod, with a `SandboxWarmPool` of `minReplicas`
+   * pods. `ecs` has only `runtime`.
+   * @default settings.engine (every preset: "runtime")
+   * @example
+   * ```ts
+   * { engine: "agent-sandbox", agentSandbox: { claimants: [{ namespace: "agents", serviceAccountName: "agents" }] } }
+   * ```
+   */
+  engine?: SandboxEngine;
+  /**
+   * With engine `agent-sandbox`: who may claim sandboxes, and the controller's image.
+   * @default no claimant; the release's controller image
+   * @example
+   * ```ts
+   * { agentSandbox: { claimants: [{ namespace: "acme-prod-agents", serviceAccountName: "agents" }] } }
+   * ```
+   */
+  agentSandbox?: AgentSandboxArgs;
 }
 
 export interface NormalizedSandboxArgs {
   readonly platform: Platform;
+  readonly engine: SandboxEngine;
   readonly settings: SandboxSettings;
   readonly logRetentionDays: number;
   /** The runtime's two-container contract (sandbox/contract.json). */
@@ -191,6 +218,10 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   if ((args.loadBalancer === undefined) !== (args.route === undefined)) problems.push({ key: "route", got: args.route ? "a route" : "a loadBalancer", expected: "loadBalancer and route together" });
   if (args.route && args.platform === "kubernetes") problems.push({ key: "route", got: "kubernetes", expected: "eks or ecs (on kubernetes the Ingress would sit in another namespace than the sandbox)" });
   if (args.route && args.platform === "eks" && !args.loadBalancerCidrs?.length) problems.push({ key: "loadBalancerCidrs", got: args.loadBalancerCidrs, expected: "the ALB's subnet CIDRs on eks (the default-deny NetworkPolicy admits only them)" });
+  const engine = args.engine ?? s.engine;
+  if (engine === "agent-sandbox" && args.platform === "ecs") problems.push({ key: args.engine ? "engine" : "settings.engine", got: engine, expected: "runtime on ecs (agent-sandbox is a Kubernetes controller: eks or kubernetes)" });
+  if (engine === "agent-sandbox" && args.route) problems.push({ key: "route", got: "a route", expected: "none with engine agent-sandbox (each session's pod is reached by its own name; there is no shared Service to publish)" });
+  if (engine === "runtime" && args.agentSandbox) problems.push({ key: "agentSandbox", got: "settings for agent-sandbox", expected: `engine "agent-sandbox" as well (the engine is "runtime")` });
   if (problems.length) throw new ConfigError(subject, problems);
-  return { platform: args.platform, settings: s, contract: readSandboxContract(), logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
+  return { platform: args.platform, engine, settings: s, contract: readSandboxContract(), logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
 }

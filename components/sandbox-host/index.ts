@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type SandboxHostArgs, normalizeSandboxArgs } from "./args";
+import { type SandboxClaims, createAgentSandbox } from "./agent-sandbox";
 import { createEcsSandbox } from "./ecs";
 import { createKubernetesSandbox } from "./kubernetes";
 
 export type { SandboxHostArgs } from "./args";
+export type { SandboxClaims } from "./agent-sandbox";
+export type { AgentSandboxArgs, SandboxClaimant } from "./agent-sandbox/args";
 export { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT } from "./runtime-config";
 
 /**
@@ -16,10 +19,17 @@ export { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT } from "./runtime-c
  * put on the nodes by a small DaemonSet (the only host path), optional gVisor. On `ecs`: a Fargate
  * service of two-container tasks with no IAM role and its own security group, reachable only from
  * admitted clients. Everywhere: bearer-token auth, autoscaling, never a Docker socket.
+ * With engine `agent-sandbox` (eks, kubernetes): the same pod, one per session, made by the pinned
+ * kubernetes-sigs/agent-sandbox controller from a SandboxTemplate and a warm pool; callers claim.
  */
 export class SandboxHost extends pulumi.ComponentResource {
-  /** In-cluster URL of the execution API (`/v1/execute`) and of MCP (`/mcp`). */
+  /**
+   * In-cluster URL of the execution API (`/v1/execute`) and of MCP (`/mcp`). With engine
+   * `agent-sandbox` there is no shared one: `claims.urlTemplate`, `{sandbox}` to fill.
+   */
   readonly url: pulumi.Output<string>;
+  /** Engine `agent-sandbox`: where and how callers claim a sandbox of their own. */
+  readonly claims: SandboxClaims | undefined;
   readonly namespace: pulumi.Output<string> | undefined;
   /** The bearer token callers send (a secret output). */
   readonly authToken: pulumi.Output<string>;
@@ -45,6 +55,18 @@ export class SandboxHost extends pulumi.ComponentResource {
       this.securityGroupId = made.securityGroupId;
       this.admit = made.admit;
       this.metricsTarget = { job: "sandbox", dnsName: made.dnsName, port: 8080, securityGroupId: made.securityGroupId };
+      this.claims = undefined;
+    } else if (cfg.engine === "agent-sandbox") {
+      const made = createAgentSandbox(this, name, cfg, args);
+      this.namespace = made.namespace;
+      this.url = made.claims.urlTemplate;
+      this.claims = made.claims;
+      this.authToken = pulumi.secret(made.token);
+      this.authTokenSecretArn = undefined;
+      this.image = made.image;
+      this.securityGroupId = undefined;
+      this.admit = undefined;
+      this.metricsTarget = undefined;
     } else {
       const made = createKubernetesSandbox(this, name, cfg, args);
       this.namespace = made.namespace;
@@ -55,6 +77,7 @@ export class SandboxHost extends pulumi.ComponentResource {
       this.securityGroupId = undefined;
       this.admit = undefined;
       this.metricsTarget = undefined;
+      this.claims = undefined;
     }
     this.registerOutputs({ url: this.url, image: this.image });
   }

@@ -2,22 +2,15 @@ import * as apiextensions from "@pulumi/kubernetes/apiextensions";
 import { advertiseAddressEnv, createForwardingPolicy } from "./session-forwarding";
 import * as vpc from "@pulumi/aws/vpc";
 import { standardTags } from "../../infra/naming";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import * as core from "@pulumi/kubernetes/core/v1";
-import * as networking from "@pulumi/kubernetes/networking/v1";
-import * as node from "@pulumi/kubernetes/node/v1";
-import * as random from "@pulumi/random";
-import { GVISOR_NODE_LABEL, GVISOR_TAINT } from "../../infra/cluster/eks";
-import { ContainerImage } from "../../infra/images/image";
-import { createWorkload, restrictedNamespace } from "../../infra/kubernetes/workload";
-import { currentScope } from "../../infra/naming";
+import { createWorkload } from "../../infra/kubernetes/workload";
 import type { Transform } from "../../infra/transform";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
-import { readSeccompProfile } from "./contract";
+import { createSandboxPodBasics } from "./kubernetes-base";
+import { clientPeers, fenceSandbox } from "./network-policies";
 import { TOKEN_DIR, sandboxPodSpec } from "./pod";
-import { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
-import { createSeccompInstaller } from "./seccomp-installer";
+import { SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 
 type DeploymentArgs = k8s.apps.v1.DeploymentArgs;
 
@@ -32,48 +25,8 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   const sessionsOn = s.sessions.max > 0;
   const provider = args.cluster?.provider ?? args.provider;
   const k8sOpts = { parent, provider };
-  const scope = currentScope();
+  const { namespace, image, token, authSecretName, runtimeClassName, executorSeccomp, installer } = createSandboxPodBasics(parent, name, cfg, args);
 
-  const namespace = restrictedNamespace(parent, `${name}-namespace`, args.namespace ?? `${scope.project}-${scope.stack}-sandbox`.slice(0, 63), provider).metadata.name;
-  const image = args.image
-    ? pulumi.output(args.image)
-    : cfg.platform === "eks"
-      ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox", platform: args.cluster?.arm64 ? "linux/arm64" : "linux/amd64" }, { parent }).imageRef
-      : pulumi.output("agentyard-sandbox:local");
-  const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, { parent });
-
-  let runtimeClassName: pulumi.Output<string> | undefined;
-  if (s.gvisor) {
-    runtimeClassName = new node.RuntimeClass(
-      `${name}-gvisor`,
-      {
-        metadata: { name: `${scope.stack}-gvisor` },
-        handler: "runsc",
-        scheduling: { nodeSelector: { ...GVISOR_NODE_LABEL }, tolerations: [{ key: GVISOR_TAINT.key, operator: "Equal", value: GVISOR_TAINT.value, effect: "NoSchedule" }] },
-      },
-      k8sOpts,
-    ).metadata.name;
-  }
-
-  // The executor's profile allows the namespace flags of unshare/clone that RuntimeDefault
-  // refuses. Under gVisor it is not installed: runsc applies no OCI seccomp filter unless started
-  // with --oci-seccomp (runsc flags; the Sentry's own syscall filtering is the boundary there),
-  // and the gVisor nodes are tainted, so the executor keeps RuntimeDefault.
-  const profile = s.gvisor ? undefined : readSeccompProfile(cfg.contract);
-  let executorSeccomp: k8s.types.input.core.v1.SeccompProfile = { type: "RuntimeDefault" };
-  let installer: pulumi.Resource | undefined;
-  if (profile) {
-    const made = createSeccompInstaller(parent, `${name}-seccomp`, { namespaceName: `${scope.project}-${scope.stack}-seccomp`.slice(0, 63), profiles: [profile], image, transform: args.transform?.seccompInstaller }, provider);
-    executorSeccomp = { type: "Localhost", localhostProfile: made.localhostProfile(profile.file) };
-    installer = made.daemonSet;
-  }
-
-  // Named by its output, so the Deployment waits for the Secret it mounts.
-  const authSecret = new core.Secret(
-    `${name}-auth`,
-    { metadata: { name: "sandbox-auth", namespace }, type: "Opaque", stringData: { token: token.result } },
-    k8sOpts,
-  );
   // The workload makes one container; the sandbox's pod is two (pod.ts), and waits for the
   // profile to be on the nodes. The caller's transform still has the last word.
   const twoContainers: Transform<DeploymentArgs> = (deployment, opts) => {
@@ -85,7 +38,7 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
       image,
       port: SANDBOX_PORT,
       main,
-      tokenSecretName: authSecret.metadata.name,
+      tokenSecretName: authSecretName,
       resources: resourceSplit(s),
       scratchMb: scratchSizeMb(s),
       executorSeccomp,
@@ -122,10 +75,8 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   // Replicas forward calls for each other's sessions (session-forwarding.ts).
   if (sessionsOn) createForwardingPolicy(name, namespace, workload.selector, k8sOpts);
 
-  // Default deny, then the two ways in and the allow-listed ways out.
-  new networking.NetworkPolicy(`${name}-default-deny`, { metadata: { name: "default-deny", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }, k8sOpts);
-  const from: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [{ namespaceSelector: {}, podSelector: { matchLabels: { ...SANDBOX_CLIENT_LABEL } } }];
-  if (args.monitoringNamespace) from.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace } } });
+  // Default deny, then the ways in (clients, Prometheus, the ALB when published) and the allow-listed ways out.
+  const from = clientPeers(args.monitoringNamespace);
   if (args.loadBalancer && args.route && args.cluster) {
     // Published through the ALB: its nodes (in its subnets) reach the pods' IPs directly.
     for (const cidr of args.loadBalancerCidrs ?? []) from.push({ ipBlock: { cidr } });
@@ -145,20 +96,9 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
       );
     }
   }
-  new networking.NetworkPolicy(
-    `${name}-allow-clients`,
-    { metadata: { name: "allow-clients", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port: SANDBOX_PORT }] }] } },
-    k8sOpts,
-  );
-  if (s.egressAllowCidrs.length > 0) {
-    new networking.NetworkPolicy(
-      `${name}-allow-egress`,
-      { metadata: { name: "allow-egress", namespace }, spec: { podSelector: { matchLabels: workload.selector }, policyTypes: ["Egress"], egress: [{ to: s.egressAllowCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] } },
-      k8sOpts,
-    );
-  }
+  fenceSandbox(name, { namespace, podSelector: workload.selector, from, egressAllowCidrs: s.egressAllowCidrs }, k8sOpts);
 
-  return { namespace, image, token: token.result };
+  return { namespace, image, token };
 }
 
 /** Ours first, then the caller's (an object is merged over the args, as applyTransform does). */

@@ -68,6 +68,10 @@ const CHECKS: readonly Check[] = [
           expected: `x86_64 while cluster.fargateSpotPercent is ${s.cluster.fargateSpotPercent} (Fargate Spot runs no ARM64 tasks), or set cluster.fargateSpotPercent: 0 to run ARM64 on FARGATE`,
         }
       : undefined,
+  (s, platform, ns) =>
+    platform === "ecs" && s.sandbox.engine === "agent-sandbox"
+      ? { key: `${ns}:sandbox.engine`, got: s.sandbox.engine, expected: "runtime on ecs (agent-sandbox is a Kubernetes controller: eks or kubernetes)" }
+      : undefined,
   (s, _p, ns) =>
     s.cache.multiAz && s.cache.replicas === 0
       ? { key: `${ns}:cache.multiAz`, got: true, expected: "false while cache.replicas is 0 (Multi-AZ needs a replica to fail over to)" }

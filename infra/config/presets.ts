@@ -82,6 +82,7 @@ const dev: EnvironmentSettings = {
     warmPool: 2,
     gvisor: false,
     egressAllowCidrs: [],
+    engine: "runtime",
   },
   monitoring: { retentionHours: 48, storageGb: 10, alertsRouted: false, managedPrometheus: false },
   loadBalancer: {

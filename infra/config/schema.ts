@@ -25,6 +25,14 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 /** `instance`: one small EC2 instance doing NAT (dev: a tenth of a NAT gateway's price). */
 export const NAT_MODES = ["perAz", "single", "instance", "none"] as const;
 
+/**
+ * What runs the sandbox on Kubernetes: `runtime`, our Deployment of shared replicas; `agent-sandbox`,
+ * a pod per session made by the kubernetes-sigs/agent-sandbox controller from a SandboxTemplate and
+ * a warm pool (components/sandbox-host/agent-sandbox.ts). ECS has only `runtime`.
+ */
+export const SANDBOX_ENGINES = ["runtime", "agent-sandbox"] as const;
+export type SandboxEngine = (typeof SANDBOX_ENGINES)[number];
+
 export const REDIS_EVICTION_POLICIES = [
   "noeviction",
   "allkeys-lru",
@@ -171,6 +179,11 @@ export const sandboxSection = z.strictObject({
   gvisor: flag(),
   /** Destinations the sandbox may reach; empty means no egress at all. */
   egressAllowCidrs: listOf(cidrBlock(), 20, "IPv4 CIDR blocks"),
+  /**
+   * `runtime` (shared replicas behind one Service) or `agent-sandbox` (eks, kubernetes: a pod per
+   * SandboxClaim from the agent-sandbox controller; minReplicas sizes its warm pool, maxReplicas caps its pods).
+   */
+  engine: oneOf(SANDBOX_ENGINES),
 });
 
 export const monitoringSection = z.strictObject({

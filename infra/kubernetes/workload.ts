@@ -6,6 +6,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as policy from "@pulumi/kubernetes/policy/v1";
 import type * as k8s from "@pulumi/kubernetes";
 import { type Transform, applyTransform } from "../transform";
+import { projectedApiToken } from "./api-token";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "./hardening";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -39,6 +40,12 @@ export interface WorkloadSpec {
   readonly serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
   /** Mount the service account token (only for workloads that call the Kubernetes API). */
   readonly automountToken: boolean;
+  /**
+   * Why the app calls the Kubernetes API, when it does: its container alone gets an hour-long
+   * projected API token where clients look (api-token.ts), and the Deployment says why in the
+   * annotation the policy pack requires. Use with `automountToken: false`.
+   */
+  readonly kubernetesApi?: string;
   readonly runtimeClassName?: pulumi.Input<string>;
   readonly nodeSelector?: Record<string, string>;
   readonly tolerations?: Toleration[];
@@ -97,13 +104,14 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
   const configMap = new core.ConfigMap(`${name}-config`, { metadata: meta(`${spec.appName}-config`), data: spec.config }, opts);
   const secret = new core.Secret(`${name}-secrets`, { metadata: meta(`${spec.appName}-secrets`), type: "Opaque", stringData: spec.secrets }, opts);
 
-  const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: "http" }, timeoutSeconds: 3, ...extra });
+  const probes = defaultHttpProbes();
+  const apiToken = spec.kubernetesApi === undefined ? undefined : projectedApiToken(spec.kubernetesApi);
   const deployment = new apps.Deployment(
     ...applyTransform(
       spec.transform?.deployment,
       `${name}-deployment`,
       {
-        metadata: meta(spec.appName),
+        metadata: apiToken ? { ...meta(spec.appName), annotations: apiToken.annotations } : meta(spec.appName),
         spec: {
           // The HPA owns the count (Kubernetes docs: with an HPA, leave spec.replicas out of the
           // manifest, or every apply scales back to it:
@@ -145,18 +153,18 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
                   ports: [{ name: "http", containerPort: spec.port }, ...(spec.extraPorts ?? []).map((p) => ({ name: p.name, containerPort: p.port }))],
                   envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
                   env: spec.extraEnv,
-                  readinessProbe: spec.probes?.readiness ?? probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
-                  livenessProbe: spec.probes?.liveness ?? probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
-                  startupProbe: spec.probes?.startup ?? probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
+                  readinessProbe: spec.probes?.readiness ?? probes.readiness,
+                  livenessProbe: spec.probes?.liveness ?? probes.liveness,
+                  startupProbe: spec.probes?.startup ?? probes.startup,
                   resources: {
                     requests: { cpu: `${spec.cpuMillicores}m`, memory: `${spec.memoryMb}Mi` },
                     limits: { cpu: `${spec.cpuMillicores * 2}m`, memory: `${spec.memoryMb}Mi` },
                   },
                   securityContext: restrictedContainerSecurity(),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(spec.volumeMounts ?? [])],
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(spec.volumeMounts ?? []), ...(apiToken ? [apiToken.mount] : [])],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: spec.tmpSizeLimit ?? "64Mi" } }, ...(spec.volumes ?? [])],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: spec.tmpSizeLimit ?? "64Mi" } }, ...(spec.volumes ?? []), ...(apiToken ? [apiToken.volume] : [])],
               imagePullSecrets: spec.imagePullSecrets?.map((n) => ({ name: n })),
             },
           },
@@ -220,6 +228,16 @@ export function createWorkload(parent: pulumi.Resource, name: string, spec: Work
     opts,
   );
   return { deployment, service, serviceAccount, selector };
+}
+
+/** The probes of an HTTP service of ours: `/ready` and `/health` on the port named `http`. */
+export function defaultHttpProbes(): { readiness: Probe; liveness: Probe; startup: Probe } {
+  const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: "http" }, timeoutSeconds: 3, ...extra });
+  return {
+    readiness: probe("/ready", { periodSeconds: 5, failureThreshold: 3 }),
+    liveness: probe("/health", { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
+    startup: probe("/health", { periodSeconds: 2, failureThreshold: 30 }),
+  };
 }
 
 function hashOf(value: unknown): string {
