@@ -76,18 +76,19 @@ def open_parent(home_fd, parts, path, create):
 
 
 def open_regular(home_fd, path, flags, create=False):
+    """(directory fd, file fd) of a regular file: the caller closes both."""
     parts = parts_of(path)
     parent = open_parent(home_fd, parts, path, create)
     try:
         fd = os.open(parts[-1], flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600, dir_fd=parent)
     except OSError as error:
-        raise error_of(error, path) from None
-    finally:
         os.close(parent)
+        raise error_of(error, path) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
+        os.close(parent)
         raise FileError("not_a_file", f"{path}: not a regular file")
-    return fd
+    return parent, fd
 
 
 def upload(home_fd, path, content_base64, max_bytes):
@@ -101,22 +102,24 @@ def upload(home_fd, path, content_base64, max_bytes):
         raise FileError("invalid_request", "contentBase64: expected base64") from None
     if len(data) > max_bytes:
         raise FileError("too_large", f"{path}: over {max_bytes} bytes")
-    fd = open_regular(home_fd, path, os.O_WRONLY | os.O_CREAT, create=True)
+    parent, fd = open_regular(home_fd, path, os.O_WRONLY | os.O_CREAT, create=True)
     try:
         os.ftruncate(fd, 0)  # only now: the file is known to be regular
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     except OSError as error:
-        os.ftruncate(fd, 0)  # no half-written file takes the space
+        os.unlink(path.split("/")[-1], dir_fd=parent)  # a failed upload leaves no file
         raise error_of(error, path) from None
     finally:
         os.close(fd)
+        os.close(parent)
     return {"ok": True, "path": path, "size": len(data)}
 
 
 def download(home_fd, path, max_bytes):
-    fd = open_regular(home_fd, path, os.O_RDONLY)
+    parent, fd = open_regular(home_fd, path, os.O_RDONLY)
+    os.close(parent)
     try:
         if os.fstat(fd).st_size > max_bytes:
             raise FileError("too_large", f"{path}: over {max_bytes} bytes")
