@@ -228,6 +228,24 @@ describe("sandbox sessions in the executor (namespace mode)", () => {
     assert.ok(await eventually(() => !existsSync(session.socket)));
   });
 
+  it("reaps what the code orphans, so zombies never use up the session's process limit", async () => {
+    const session = await openSession(executor);
+    try {
+      // Each `sh` exits before its background `true`: 100 orphans, beyond maxProcesses (64).
+      const r = await session.exec("import os\ncodes = {os.system('true &') for _ in range(100)}\nprint(codes)");
+      assert.deepEqual([r.stdout, r.stderr], ["{0}\n", ""]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("ends the session when its CPU budget (cpuSeconds, over all its calls) is spent", async () => {
+    const session = await openSession(executor, { cpuSeconds: 1 });
+    const r = await session.exec("while True:\n    pass", { timeoutMs: 15_000 });
+    assert.deepEqual([r.timedOut, r.signal, r.sessionAlive], [false, "SIGXCPU", false]);
+    assert.ok(await eventually(() => !existsSync(session.socket)));
+  });
+
   it("uploads, lists and downloads binary files, which the code reads and writes", async () => {
     const session = await openSession(executor);
     try {
@@ -297,13 +315,14 @@ describe("sandbox sessions in the executor (namespace mode)", () => {
       "print(os.readlink('/proc/self'), child, os.readlink('/proc/self/ns/mnt'))",
     ].join("\n");
     const [interpreter, child, namespace] = (await session.exec(code)).stdout.trim().split(" ");
-    const supervisor = parentOf(Number(interpreter));
+    const init = parentOf(Number(interpreter));
+    const supervisor = parentOf(init);
     const before = processesInMountNamespace(namespace);
-    assert.ok(before.length >= 4, `supervisor, interpreter, its child and a grandchild in ${namespace}: ${before.join(" ")}`);
-    assert.ok(before.includes(supervisor) && before.includes(Number(child)));
+    assert.ok(before.length >= 5, `supervisor, init, interpreter, its child and a grandchild in ${namespace}: ${before.join(" ")}`);
+    assert.ok([supervisor, init, Number(child)].every((pid) => before.includes(pid)));
     await session.close();
     assert.ok(await eventually(() => processesInMountNamespace(namespace).length === 0), `left: ${processesInMountNamespace(namespace).join(" ")}`);
-    assert.ok(await eventually(() => ![supervisor, Number(interpreter), Number(child)].some(alive)), "the supervisor, the interpreter and its child are gone");
+    assert.ok(await eventually(() => ![supervisor, init, Number(interpreter), Number(child)].some(alive)), "the supervisor, the init, the interpreter and its child are gone");
     assert.ok(!existsSync(session.socket));
   });
 

@@ -7,6 +7,12 @@ It is confined as an execution is (`executor.confine`). Between calls its fds 0,
 the interpreter puts them on 0, 1 and 2, runs the code, flushes, puts /dev/null back and answers
 `<exit status>\\n`. The supervisor trusts nothing it reads from the channel: the code runs in this
 process and may write to fd 3 itself, which can only confuse its own session.
+
+In namespace mode the interpreter is not PID 1 of the session's PID namespace: a small init is
+(`init_main`), which reaps what the code orphans (a Python interpreter as PID 1 would not, and
+the zombies would count against the session's process limit until it could not fork), forwards
+SIGINT to the interpreter, and tells the supervisor how the interpreter ended. Killing the init
+kills the namespace. In fallback mode the supervisor itself is the reaper (a child subreaper).
 """
 
 import builtins
@@ -24,10 +30,57 @@ import executor as ex
 CHANNEL_FD = 3
 
 
-def main(channel, home, limits, isolated, supervisor):
+def init_main(channel, status_w, home, limits):
+    """PID 1 of the session's PID namespace (the supervisor's child). Never returns."""
+    try:
+        ex.prctl(ex.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != 0:  # its parent is outside the namespace
+            os._exit(70)
+        signal.set_wakeup_fd(-1)
+        interpreter = os.fork()
+        if interpreter == 0:
+            os.close(status_w)
+            main(channel, home, limits, True, 1)
+        channel.close()
+        os.closerange(3, status_w)
+        os.closerange(status_w + 1, 65536)
+        quiet_standard_fds()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, lambda signum, frame: forward_interrupt(interpreter))
+        # It runs no untrusted code, and keeps nothing the code could use.
+        ex.drop_capabilities()
+        ex.prctl(ex.PR_SET_NO_NEW_PRIVS, 1)
+        ex.prctl(ex.PR_SET_DUMPABLE, 0)
+    except BaseException as error:
+        ex.log("error", "a session's init could not start", error=repr(error))
+        os._exit(70)
+    reap_until_gone(interpreter, status_w)
+
+
+def forward_interrupt(interpreter):
+    try:
+        os.kill(interpreter, signal.SIGINT)
+    except OSError:
+        pass
+
+
+def reap_until_gone(interpreter, status_w):
+    """Reaps every child the namespace's orphans become, until the interpreter exits; then its
+    wait status goes to the supervisor and the init exits, which ends the namespace."""
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(0)
+        if pid == interpreter:
+            os.write(status_w, struct.pack("i", status))
+            os._exit(0)
+
+
+def main(channel, home, limits, isolated, parent):
     """In the forked child: confinement, then calls until the channel closes. Never returns."""
     try:
-        confine(channel, home, limits, isolated, supervisor)
+        confine(channel, home, limits, isolated, parent)
     except BaseException as error:
         ex.log("error", "a session's interpreter could not start", error=repr(error))
         os._exit(70)
@@ -44,12 +97,11 @@ def main(channel, home, limits, isolated, supervisor):
         os._exit(71)  # the channel broke (the code closed fd 3): the session is over
 
 
-def confine(channel, home, limits, isolated, supervisor):
+def confine(channel, home, limits, isolated, parent):
     os.setsid()  # fallback mode: the supervisor kills the session by this process group
     ex.prctl(ex.PR_SET_PDEATHSIG, signal.SIGKILL)
-    # In its PID namespace the interpreter is PID 1 and has no parent it can see.
-    if os.getppid() != (0 if isolated else supervisor):
-        raise RuntimeError("the supervisor is gone")
+    if os.getppid() != parent:
+        raise RuntimeError("its parent is gone")
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(signum, signal.SIG_DFL)

@@ -90,14 +90,26 @@ class Session:
         self.wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        self.channel, self.pid, self.status_r = self.start()
+
+    def start(self):
+        """Forks the session's processes: in namespace mode its init (PID 1 of the namespace),
+        which forks the interpreter and reports how it ended on a pipe; in fallback mode the
+        interpreter itself. Returns the channel to the interpreter, the pid to signal, the pipe."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        status_r, status_w = os.pipe() if self.isolated else (None, None)
         supervisor = os.getpid()
-        self.pid = os.fork()
-        if self.pid == 0:
+        pid = os.fork()
+        if pid == 0:
             ours.close()
-            interpreter.main(theirs, home, self.limits, self.isolated, supervisor)
+            if self.isolated:
+                os.close(status_r)
+                interpreter.init_main(theirs, status_w, self.home, self.limits)
+            interpreter.main(theirs, self.home, self.limits, False, supervisor)
         theirs.close()
-        self.channel = ours
+        if status_w is not None:
+            os.close(status_w)
+        return ours, pid, status_r
 
     def started(self):
         self.channel.settimeout(START_SECONDS)
@@ -191,6 +203,8 @@ class Session:
         self.kill()
         self.channel.close()
         os.close(self.home_fd)
+        if self.status_r is not None:
+            os.close(self.status_r)
         if not self.isolated:
             ex.remove_tree(self.home)
 
@@ -213,10 +227,22 @@ class Session:
             if pid == 0:
                 return
             if pid == self.pid:
-                self.status = raw
+                self.ended_with(raw)
+
+    def ended_with(self, raw):
+        """The interpreter's wait status: in namespace mode as its init reported it (the init
+        was killed, else), in fallback mode its own."""
+        if self.status_r is not None:
+            try:
+                data = os.read(self.status_r, 4)
+            except OSError:
+                data = b""
+            if len(data) == 4:
+                raw = struct.unpack("i", data)[0]
+        self.status = raw
 
     def kill(self):
-        """In namespace mode the interpreter is PID 1 of the session's PID namespace: killing it
+        """In namespace mode `pid` is the init, PID 1 of the session's PID namespace: killing it
         kills the namespace (pid_namespaces(7)). In fallback mode its process group and
         whatever was reparented here, even after setsid."""
         if self.status is None:
@@ -226,7 +252,7 @@ class Session:
                 except OSError:
                     pass
             try:
-                _, self.status = os.waitpid(self.pid, 0)
+                self.ended_with(os.waitpid(self.pid, 0)[1])
             except ChildProcessError:
                 self.status = signal.SIGKILL  # reaped already: a wait status of "killed"
         if not self.isolated:
@@ -237,6 +263,7 @@ class Session:
             ex.kill_children_of_self()
 
     def interrupt(self):
+        """SIGINT to the interpreter (in namespace mode through its init, which forwards it)."""
         try:
             os.kill(self.pid, signal.SIGINT)
         except OSError:
@@ -303,7 +330,7 @@ class Call:
         self.reply = b""
         self.exit_code = None  # as the interpreter reported it
         self.timed_out = self.overflowed = False
-        self.interrupted_at = self.drain_deadline = None
+        self.interrupted_at = self.drain_deadline = self.channel_closed_at = None
 
     def done(self):
         return self.exit_code is not None or self.session.status is not None
@@ -329,14 +356,19 @@ class Call:
     def next_deadline(self):
         if self.done():
             return self.drain_deadline or time.monotonic()
-        if self.interrupted_at is not None:
-            return self.interrupted_at + INTERRUPT_GRACE_SECONDS
-        return self.deadline
+        waits = [self.deadline] if self.interrupted_at is None else []
+        for since in (self.interrupted_at, self.channel_closed_at):
+            if since is not None:
+                waits.append(since + INTERRUPT_GRACE_SECONDS)
+        return min(waits)
 
     def enforce(self, now):
         if self.done():
             return
-        if self.interrupted_at is None and now >= self.deadline:
+        if self.channel_closed_at is not None and now >= self.channel_closed_at + INTERRUPT_GRACE_SECONDS:
+            self.session.kill()
+            self.on_exit()
+        elif self.interrupted_at is None and now >= self.deadline:
             self.timed_out = True
             self.interrupt()
         elif self.interrupted_at is not None and now >= self.interrupted_at + INTERRUPT_GRACE_SECONDS:
@@ -381,10 +413,15 @@ class Call:
         except OSError:
             data = b""
         line = data.rstrip(b"\n")
+        if not data:
+            # The interpreter is exiting (its status comes with SIGCHLD), or the code closed
+            # fd 3: either way the session ends, at the latest after INTERRUPT_GRACE_SECONDS.
+            self.channel_closed_at = time.monotonic()
+            return
         if data.endswith(b"\n") and re.fullmatch(rb"-?\d{1,4}", line):
             self.exit_code = int(line)
         else:
-            self.session.kill()  # closed, or not the protocol: the session ends
+            self.session.kill()  # not the protocol: the session ends
         self.on_exit()
 
     def feed_stdin(self, poller):
