@@ -27,6 +27,10 @@ LIMITS = ("memoryBytes", "cpuSeconds", "maxProcesses", "maxFileBytes", "outputLi
 INTERRUPT_GRACE_SECONDS = 1.0
 START_SECONDS = 10  # for the interpreter to be ready, for the zygote to answer a registration
 STATUS_BYTES = 32
+# After the call, its output pipes are read until every writer closed them. A process the code
+# left running may hold them (it inherited them): what it wrote by then is read, and the call
+# does not wait for it longer than this.
+DRAIN_SECONDS = 0.5
 
 
 def serve(request, conn, control, home):
@@ -384,7 +388,7 @@ class Call:
         """The call is over (reported, or the interpreter is gone): read what is left of the
         pipes, within a deadline (a process of the session may hold them still)."""
         if self.drain_deadline is None:
-            self.drain_deadline = time.monotonic() + ex.DRAIN_SECONDS
+            self.drain_deadline = time.monotonic() + DRAIN_SECONDS
 
     def on_ready(self, fd, poller):
         session = self.session
