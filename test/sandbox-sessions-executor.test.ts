@@ -387,6 +387,36 @@ describe("sandbox sessions in the executor at its limits", () => {
   });
 });
 
+describe("sandbox sessions when the executor stops", () => {
+  it("on SIGTERM stops taking executions and sessions, serves the open sessions until they are closed, then exits", async () => {
+    const executor = await startExecutor(UID + 3, { SANDBOX_WARM_POOL: "1" });
+    const exited = new Promise<number | null>((resolve) => executor.process.once("exit", (code) => resolve(code)));
+    try {
+      const session = await openSession(executor);
+      await session.exec("x = 1");
+      executor.process.kill("SIGTERM");
+      assert.ok(await eventually(() => !existsSync(executor.socket)), "the main socket goes");
+      assert.equal((await session.exec("print(x + 1)")).stdout, "2\n", "the session still answers");
+      await session.close();
+      assert.equal(await exited, 0);
+    } finally {
+      await executor.stop();
+    }
+  });
+
+  it("never lets a session outlive the zygote", async () => {
+    const executor = await startExecutor(UID + 3, { SANDBOX_WARM_POOL: "1" });
+    try {
+      const session = await openSession(executor);
+      const [interpreter, namespace] = (await session.exec("import os\nprint(os.readlink('/proc/self'), os.readlink('/proc/self/ns/mnt'))")).stdout.trim().split(" ");
+      executor.process.kill("SIGKILL");
+      assert.ok(await eventually(() => processesInMountNamespace(namespace).length === 0 && !alive(Number(interpreter))), "the supervisor and the interpreter die with it");
+    } finally {
+      await executor.stop();
+    }
+  });
+});
+
 describe("sandbox sessions in the executor (fallback mode, as on Fargate)", () => {
   let executor: Executor;
   before(async () => {
