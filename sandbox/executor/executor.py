@@ -638,8 +638,10 @@ class OomScore:
     """Supervisors, executions and sessions are the first the kernel kills when memory runs out,
     never the zygote: it forks each supervisor at oom_score_adj 1000 (inherited by everything
     below it) and goes back to its own value. A non-dumpable process cannot open its own
-    /proc/self/oom_score_adj (owned by root then), so the zygote opens it once, at start, and any
-    process may raise its own value and lower it back to its start (proc(5))."""
+    /proc/self/oom_score_adj (owned by root then), so the zygote opens it once, at start. Any
+    process may raise its value, and lower it again down to the last value set by a process with
+    CAP_SYS_RESOURCE (the runtime's, at start): proc_pid_oom_score_adj(5),
+    https://man7.org/linux/man-pages/man5/proc_pid_oom_adj.5.html."""
 
     def __init__(self):
         try:
@@ -650,13 +652,19 @@ class OomScore:
             self.fd = None
 
     def set(self, value):
-        if self.fd is not None:
+        if self.fd is None:
+            return
+        try:
             os.lseek(self.fd, 0, os.SEEK_SET)
             os.write(self.fd, value)
+        except OSError as error:
+            log("warning", "oom_score_adj refused: executions keep the zygote's", error=str(error))
+            self.close()
 
     def close(self):
         if self.fd is not None:
             os.close(self.fd)
+            self.fd = None
 
 
 class Handed:

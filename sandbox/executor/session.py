@@ -11,7 +11,6 @@ along are dropped) and capped, the output pipes capped and read to their end wit
 import os
 import re
 import select
-import shutil
 import signal
 import socket
 import struct
@@ -150,17 +149,16 @@ class Session:
                         return  # the zygote is gone, or the session ended in this call
         ex.log("info", "session's interpreter died", session=self.id)
 
-    def expires_at(self):
+    def deadlines(self):
+        """When the backstop ends the session: SANDBOX_SESSION_BACKSTOP_MS after its TTL or its idle timeout."""
         backstop = ex.SESSION_BACKSTOP_SECONDS
-        return min(self.last_call + self.limits["idleMs"] / 1000 + backstop, self.created + self.limits["ttlMs"] / 1000 + backstop)
+        return {"ttl": self.created + self.limits["ttlMs"] / 1000 + backstop, "idle": self.last_call + self.limits["idleMs"] / 1000 + backstop}
+
+    def expires_at(self):
+        return min(self.deadlines().values())
 
     def expiry(self, now):
-        backstop = ex.SESSION_BACKSTOP_SECONDS
-        if now >= self.created + self.limits["ttlMs"] / 1000 + backstop:
-            return "ttl"
-        if now >= self.last_call + self.limits["idleMs"] / 1000 + backstop:
-            return "idle"
-        return None
+        return next((reason for reason, at in self.deadlines().items() if now >= at), None)
 
     def call(self, conn):
         """Serves one connection; False when the session is over."""
@@ -171,15 +169,16 @@ class Session:
                 request = None
             if not isinstance(request, dict):
                 return True  # nothing to answer: the api sees the connection close
-            if request.get("op") == "close":
-                self.end()
-                ex.answer(conn, {"ok": True})
-                return False
-            reply = self.dispatch(request, conn)
+            closing = request.get("op") == "close"
+            if closing:
+                self.end()  # answered once every process of the session is dead
+            reply = {"ok": True} if closing else self.dispatch(request, conn)
             try:
                 ex.answer(conn, reply)
             except OSError:
-                pass
+                pass  # the api gave up on this call
+            if closing:
+                return False
         self.last_call = time.monotonic()
         return self.status is None
 
