@@ -326,6 +326,14 @@ describe("sandbox sessions in the executor (namespace mode)", () => {
     assert.ok(!existsSync(session.socket));
   });
 
+  it("ends only its own session when the code writes to its interpreter's channel (fd 3), fds included", async () => {
+    const session = await openSession(executor);
+    const r = await session.exec("import socket\nchannel = socket.socket(fileno=3)\nsocket.send_fds(channel, [b'not a status' * 10], [0, 1, 2])\nimport time\ntime.sleep(5)", { timeoutMs: 8000 });
+    assert.equal(r.sessionAlive, false);
+    assert.ok(r.durationMs < 3000, `answered after ${r.durationMs} ms`);
+    assert.ok(await eventually(() => !existsSync(session.socket)));
+  });
+
   it("runs one-shot executions beside sessions", async () => {
     const session = await openSession(executor);
     try {
