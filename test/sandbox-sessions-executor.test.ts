@@ -434,13 +434,18 @@ describe("sandbox sessions in the executor (fallback mode, as on Fargate)", () =
     await executor.stop();
   });
 
-  it("keeps state across calls in a private directory, and close leaves no process and no file", async () => {
+  it("keeps state across calls in a private directory, and close leaves no process and no file, locked directories included", async () => {
     const { session, answer } = await createSession(executor);
     assert.equal(answer.isolation, "none");
     await session.exec("import os, subprocess\nkept = 1\nopen('f.txt', 'w').write('x')\np = subprocess.Popen(['sleep', '300'])\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '301'])");
     const [home, interpreter, child] = (await session.exec("import os\nprint(os.getcwd(), os.getpid(), p.pid, kept, oct(os.stat('.').st_mode & 0o777))")).stdout.trim().split(" ");
     assert.equal(path.dirname(home), path.join(executor.dir, "scratch", "runs"));
     assert.ok(existsSync(path.join(home, "f.txt")));
+    // The supervisor shares the code's uid here: the code can take the permissions away from it.
+    await session.exec("os.makedirs('locked/deeper')\nopen('locked/deeper/g.txt', 'w').write('y')\nos.chmod('locked/deeper', 0)\nos.chmod('locked', 0)");
+    const locked = await session.file({ op: "download", path: "locked/deeper/g.txt" });
+    assert.deepEqual([locked.ok, locked.code], [false, "not_a_file"], locked.error);
+    assert.deepEqual((await session.file({ op: "list_files" })).files, [{ path: "f.txt", size: 1 }]);
     const escapedAlive = () => readdirSync("/proc").some((p) => /^\d+$/.test(p) && safeRead(`/proc/${p}/cmdline`).startsWith("sleep\u0000301"));
     assert.ok(await eventually(escapedAlive, 2000), "a process of the session left its group");
     await session.close();

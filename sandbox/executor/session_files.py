@@ -40,7 +40,9 @@ def parts_of(path):
 
 
 def error_of(error, path):
-    """The contract's code for an OSError met while opening, reading or writing `path`."""
+    """The contract's code for an OSError met while opening, reading or writing `path`. Any
+    other error (fallback mode: permissions the code took away; a running executable) is a file
+    the supervisor cannot use: `not_a_file`, with the system's reason."""
     codes = {
         errno.ENOENT: "not_found",
         errno.ELOOP: "not_a_file",  # a symlink, refused by O_NOFOLLOW
@@ -51,9 +53,8 @@ def error_of(error, path):
         errno.EDQUOT: "no_space",
         errno.EFBIG: "too_large",
     }
-    if error.errno not in codes:
-        raise error
-    return FileError(codes[error.errno], f"{path}: {os.strerror(error.errno)}")
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    return FileError(codes.get(error.errno, "not_a_file"), f"{path}: {reason}")
 
 
 def open_parent(home_fd, parts, path, create):
@@ -109,7 +110,10 @@ def upload(home_fd, path, content_base64, max_bytes):
         while view:
             view = view[os.write(fd, view) :]
     except OSError as error:
-        os.unlink(path.split("/")[-1], dir_fd=parent)  # a failed upload leaves no file
+        try:
+            os.unlink(path.split("/")[-1], dir_fd=parent)  # a failed upload leaves no file
+        except OSError:
+            pass
         raise error_of(error, path) from None
     finally:
         os.close(fd)
@@ -132,6 +136,8 @@ def download(home_fd, path, max_bytes):
             size += len(chunk)
         if size > max_bytes:
             raise FileError("too_large", f"{path}: over {max_bytes} bytes")  # it grew meanwhile
+    except OSError as error:
+        raise error_of(error, path) from None
     finally:
         os.close(fd)
     data = b"".join(chunks)
@@ -158,18 +164,22 @@ def list_files(home_fd):
 
 
 def scan(fd, prefix, depth, files, pending):
-    """Adds the regular files of one directory to `files`, its subdirectories to `pending`."""
-    with os.scandir(fd) as it:
-        entries = sorted(it, key=lambda e: e.name)
+    """Adds the regular files of one directory to `files`, its subdirectories to `pending`.
+    What cannot be read (gone meanwhile; fallback mode: permissions the code took away) is skipped."""
+    try:
+        with os.scandir(fd) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return 0
     for entry in entries:
         if not PART.fullmatch(entry.name) or entry.name in (".", ".."):
             continue
         path = prefix + entry.name
-        if entry.is_file(follow_symlinks=False) and len(path) <= MAX_PATH:
-            files.append({"path": path, "size": entry.stat(follow_symlinks=False).st_size})
-        elif entry.is_dir(follow_symlinks=False) and depth < MAX_PARTS:
-            try:
+        try:
+            if entry.is_file(follow_symlinks=False) and len(path) <= MAX_PATH:
+                files.append({"path": path, "size": entry.stat(follow_symlinks=False).st_size})
+            elif entry.is_dir(follow_symlinks=False) and depth < MAX_PARTS:
                 pending.append((os.open(entry.name, DIRECTORY, dir_fd=fd), path + "/", depth + 1))
-            except OSError:
-                pass  # gone or swapped meanwhile
+        except OSError:
+            pass
     return len(entries)
