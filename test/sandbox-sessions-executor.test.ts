@@ -334,12 +334,14 @@ describe("sandbox sessions in the executor (namespace mode)", () => {
     assert.ok(await eventually(() => !existsSync(session.socket)));
   });
 
-  it("runs one-shot executions beside sessions", async () => {
+  it("runs one-shot executions beside sessions, both at oom_score_adj 1000, the zygote at its own", async () => {
     const session = await openSession(executor);
     try {
       await session.exec("x = 'session'");
-      const oneShot = await exchange<ExecResult>(executor.socket, { code: "try:\n    print(x)\nexcept NameError:\n    print('fresh')", stdin: "", timeoutMs: 5000, memoryBytes: LIMITS.memoryBytes, cpuSeconds: 5, maxProcesses: 64, maxFileBytes: 1024 ** 2, outputLimitBytes: 65536 });
-      assert.equal(oneShot?.stdout, "fresh\n");
+      const oneShot = await exchange<ExecResult>(executor.socket, { code: "try:\n    print(x)\nexcept NameError:\n    print('fresh', open('/proc/self/oom_score_adj').read().strip())", stdin: "", timeoutMs: 5000, memoryBytes: LIMITS.memoryBytes, cpuSeconds: 5, maxProcesses: 64, maxFileBytes: 1024 ** 2, outputLimitBytes: 65536 });
+      assert.equal(oneShot?.stdout, "fresh 1000\n", "a fresh process, first to die under memory pressure");
+      const zygote = readFileSync(`/proc/${executor.process.pid}/oom_score_adj`, "utf8");
+      assert.equal(zygote, readFileSync("/proc/self/oom_score_adj", "utf8"), "the zygote keeps the score it started with");
       assert.equal((await session.exec("print(x)")).stdout, "session\n");
     } finally {
       await session.close();
