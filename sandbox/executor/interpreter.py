@@ -37,31 +37,36 @@ def init_main(channel, status_w, home, limits):
         if os.getppid() != 0:  # its parent is outside the namespace
             os._exit(70)
         signal.set_wakeup_fd(-1)
+        # It runs no untrusted code, and keeps nothing the code could use: no capability, from
+        # before the interpreter exists.
+        ex.drop_capabilities()
+        ex.prctl(ex.PR_SET_NO_NEW_PRIVS, 1)
+        ex.prctl(ex.PR_SET_DUMPABLE, 0)
+        # Installed before the interpreter exists, so no SIGINT meant for it is ever dropped.
+        forward_to = []
+        signal.signal(signal.SIGINT, lambda signum, frame: forward_interrupt(forward_to))
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         interpreter = os.fork()
         if interpreter == 0:
             os.close(status_w)
             main(channel, home, limits, True, 1)
+        forward_to.append(interpreter)
         channel.close()
         os.closerange(3, status_w)
         os.closerange(status_w + 1, 65536)
         quiet_standard_fds()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, lambda signum, frame: forward_interrupt(interpreter))
-        # It runs no untrusted code, and keeps nothing the code could use.
-        ex.drop_capabilities()
-        ex.prctl(ex.PR_SET_NO_NEW_PRIVS, 1)
-        ex.prctl(ex.PR_SET_DUMPABLE, 0)
     except BaseException as error:
         ex.log("error", "a session's init could not start", error=repr(error))
         os._exit(70)
     reap_until_gone(interpreter, status_w)
 
 
-def forward_interrupt(interpreter):
-    try:
-        os.kill(interpreter, signal.SIGINT)
-    except OSError:
-        pass
+def forward_interrupt(forward_to):
+    for pid in forward_to:
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            pass
 
 
 def reap_until_gone(interpreter, status_w):
