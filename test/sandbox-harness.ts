@@ -10,6 +10,9 @@ import { Sandbox } from "../sandbox/src/sandbox";
 export const PYTHON = "/usr/bin/python3";
 export const EXECUTOR = path.join(__dirname, "..", "sandbox", "executor", "executor.py");
 
+/** The settings the executor reads (the api reads SANDBOX_MAX_SESSIONS too). */
+const EXECUTOR_SETTINGS = ["SANDBOX_ISOLATION", "SANDBOX_SCRATCH_SIZE", "SANDBOX_MAX_SESSIONS", "SANDBOX_WARM_POOL", "SANDBOX_SESSION_BACKSTOP_MS"];
+
 /**
  * The executor (sandbox/executor/executor.py) as a process on this machine, listening in `dir`.
  * As root (this machine), its executions run as `uid`. The scratch directory is under /var/tmp:
@@ -31,7 +34,7 @@ export async function startExecutor(uid: number, env: Record<string, string> = {
       SANDBOX_EXECUTION_SCHED: "normal",
       ...(asRoot ? { SANDBOX_RUN_AS_UID: String(uid), SANDBOX_RUN_AS_GID: String(uid) } : {}),
       // Only the executor's own settings: the api's (a token) never reach it.
-      ...Object.fromEntries(Object.entries(env).filter(([key]) => key === "SANDBOX_ISOLATION" || key === "SANDBOX_SCRATCH_SIZE")),
+      ...Object.fromEntries(Object.entries(env).filter(([key]) => EXECUTOR_SETTINGS.includes(key))),
     },
     stdio: ["ignore", "inherit", "pipe"],
   });
