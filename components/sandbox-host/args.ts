@@ -89,7 +89,7 @@ export interface SandboxHostArgs {
   provider?: pulumi.ProviderResource;
   /**
    * The runtime image. On `eks` without it, the image is built from `sandbox` and pushed to ECR.
-   * @default built from sandbox (eks); "agentyard-sandbox:local" (kubernetes, built by `npm run image:sandbox`)
+   * @default built from sandbox with `settings.interpreter` (eks, ecs); "agentyard-sandbox:local", or "agentyard-sandbox:local-scientific" for the scientific interpreter (kubernetes, built by `npm run image:sandbox:local`)
    * @example
    * ```ts
    * { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sandbox@sha256:..." }

@@ -8,14 +8,14 @@ import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as node from "@pulumi/kubernetes/node/v1";
 import * as random from "@pulumi/random";
 import { GVISOR_NODE_LABEL, GVISOR_TAINT } from "../../infra/cluster/eks";
-import { ContainerImage } from "../../infra/images/image";
 import { createWorkload, restrictedNamespace } from "../../infra/kubernetes/workload";
 import { currentScope } from "../../infra/naming";
 import type { Transform } from "../../infra/transform";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { readSeccompProfile } from "./contract";
+import { buildSandboxImage, localSandboxImage } from "./image";
 import { TOKEN_DIR, sandboxPodSpec } from "./pod";
-import { SANDBOX_CLIENT_LABEL, SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
+import { SANDBOX_CLIENT_LABEL, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 import { createSeccompInstaller } from "./seccomp-installer";
 
 type DeploymentArgs = k8s.apps.v1.DeploymentArgs;
@@ -36,8 +36,8 @@ export function createKubernetesSandbox(parent: pulumi.Resource, name: string, c
   const image = args.image
     ? pulumi.output(args.image)
     : cfg.platform === "eks"
-      ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox", platform: args.cluster?.arm64 ? "linux/arm64" : "linux/amd64" }, { parent }).imageRef
-      : pulumi.output("agentyard-sandbox:local");
+      ? buildSandboxImage(name, s.interpreter, args.cluster?.arm64 === true, { parent })
+      : pulumi.output(localSandboxImage(s.interpreter));
   const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, { parent });
 
   let runtimeClassName: pulumi.Output<string> | undefined;

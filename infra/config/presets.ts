@@ -77,6 +77,9 @@ const dev: EnvironmentSettings = {
     executionCpuSeconds: 10,
     warmPool: 2,
     gvisor: false,
+    // The standard library only in every preset: numpy, pandas and matplotlib ("scientific") are
+    // an opt-in, for their image size and import time (README, "The sandbox runtime").
+    interpreter: "minimal",
     egressAllowCidrs: [],
   },
   monitoring: { retentionHours: 48, storageGb: 10, alertsRouted: false, managedPrometheus: false },
