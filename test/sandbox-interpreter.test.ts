@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SandboxHost } from "../components/sandbox-host";
+import { normalizeSandboxArgs } from "../components/sandbox-host/args";
 import { type ResourceGraph, planStack } from "./harness";
 
 /*
@@ -39,6 +40,11 @@ describe("sandbox.interpreter, from the stack's config to the image", () => {
   it("runs agentyard-sandbox:local-scientific in both containers on kubernetes, the name scripts/local-images.sh builds", async () => {
     assert.deepEqual(deployedImage(await planStack("local")), [["api", "agentyard-sandbox:local"], ["executor", "agentyard-sandbox:local"]]);
     assert.deepEqual(deployedImage(await planStack("local", { override: SCIENTIFIC })), [["api", "agentyard-sandbox:local-scientific"], ["executor", "agentyard-sandbox:local-scientific"]]);
+  });
+
+  it("refuses the scientific interpreter with less than 256 MB per execution, which its imports would nearly fill", () => {
+    assert.throws(() => new SandboxHost("s", { platform: "kubernetes", settings: { interpreter: "scientific", executionMemoryMb: 192 } }), /settings\.executionMemoryMb: got 192, expected at least 256 with the scientific interpreter/);
+    assert.equal(normalizeSandboxArgs("s", { platform: "kubernetes", settings: { interpreter: "minimal", executionMemoryMb: 192 } }).settings.executionMemoryMb, 192);
   });
 
   it("refuses an interpreter it does not know, naming the choices", () => {

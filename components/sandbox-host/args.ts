@@ -9,6 +9,7 @@ import type { EksCluster } from "../../infra/cluster/eks";
 import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
 import { type SandboxContract, readSandboxContract } from "./contract";
+import { SCIENTIFIC_MIN_EXECUTION_MB } from "./interpreter";
 import { API_MEMORY_MB } from "./runtime-config";
 
 export type SandboxSettings = EnvironmentSettings["sandbox"];
@@ -167,6 +168,11 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   if ((args.loadBalancer === undefined) !== (args.route === undefined)) problems.push({ key: "route", got: args.route ? "a route" : "a loadBalancer", expected: "loadBalancer and route together" });
   if (args.route && args.platform === "kubernetes") problems.push({ key: "route", got: "kubernetes", expected: "eks or ecs (on kubernetes the Ingress would sit in another namespace than the sandbox)" });
   if (args.route && args.platform === "eks" && !args.loadBalancerCidrs?.length) problems.push({ key: "loadBalancerCidrs", got: args.loadBalancerCidrs, expected: "the ALB's subnet CIDRs on eks (the default-deny NetworkPolicy admits only them)" });
+  // --- what executions can import (settings.interpreter) ---
+  if (s.interpreter === "scientific" && s.executionMemoryMb < SCIENTIFIC_MIN_EXECUTION_MB) {
+    problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at least ${SCIENTIFIC_MIN_EXECUTION_MB} with the scientific interpreter (its imports alone take about 200 MB of an execution's address space)` });
+  }
+  // --- end of the interpreter's checks ---
   if (problems.length) throw new ConfigError(subject, problems);
   return { platform: args.platform, settings: s, contract: readSandboxContract(), logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
 }

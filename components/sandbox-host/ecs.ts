@@ -9,7 +9,7 @@ import { createFargateService } from "../../infra/cluster/fargate-service";
 import { namedTags, physicalName, stackRegion, standardTags } from "../../infra/naming";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { type EcsContainerDefinition, TASK_VOLUMES, splitSandboxContainers } from "./ecs-task";
-import { buildSandboxImage } from "./image";
+import { buildSandboxImage } from "./interpreter";
 import { SANDBOX_PORT, resourceSplit, runtimeConfig } from "./runtime-config";
 
 const COMPONENT = "sandbox";

@@ -13,7 +13,7 @@ import { currentScope } from "../../infra/naming";
 import type { Transform } from "../../infra/transform";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { readSeccompProfile } from "./contract";
-import { buildSandboxImage, localSandboxImage } from "./image";
+import { buildSandboxImage, localSandboxImage } from "./interpreter";
 import { TOKEN_DIR, sandboxPodSpec } from "./pod";
 import { SANDBOX_CLIENT_LABEL, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 import { createSeccompInstaller } from "./seccomp-installer";

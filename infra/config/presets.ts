@@ -78,7 +78,7 @@ const dev: EnvironmentSettings = {
     warmPool: 2,
     gvisor: false,
     // The standard library only in every preset: numpy, pandas and matplotlib ("scientific") are
-    // an opt-in, for their image size and import time (README, "The sandbox runtime").
+    // an opt-in, for their image size and import time (README, "What executions can import").
     interpreter: "minimal",
     egressAllowCidrs: [],
   },

@@ -176,7 +176,8 @@ export const sandboxSection = z.strictObject({
    * image SandboxHost builds gets it as `SANDBOX_PYTHON`; on `kubernetes` it runs
    * `agentyard-sandbox:local` or `agentyard-sandbox:local-scientific` (`npm run
    * image:sandbox:local`); an `image` given to SandboxHost is run as it is. Scientific makes the
-   * image larger and each execution that imports the three slower: README, "The sandbox runtime",
+   * image larger and each execution that imports the three slower, and needs `executionMemoryMb`
+   * of 256 or more (the imports take about 200 MB of it): README, "What executions can import",
    * has the measured numbers.
    * @default "minimal" (every preset)
    * @example "scientific"
