@@ -188,7 +188,8 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
     logs,
     async stop() {
       driver.stdin.end();
-      await docker("rm", "-f", client, api, executor).catch(() => undefined);
+      // -v: the anonymous volumes Docker made for the image's VOLUMEs that a container did not mount go too.
+      await docker("rm", "-f", "-v", client, api, executor).catch(() => undefined);
       if (platform.volumes === "ecs") await docker("volume", "rm", "-f", `${name}-ipc`, `${name}-scratch`).catch(() => undefined);
       rmSync(work, { recursive: true, force: true });
     },
