@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Builds the sandbox image for the local stack and loads it into the local cluster (kind or
-# minikube), as `agentyard-sandbox:local`, the image SandboxHost runs on platform kubernetes.
-# Usage: npm run image:sandbox:local [-- kind|minikube] (default: whichever is installed)
+# minikube), as the image SandboxHost runs on platform kubernetes: `agentyard-sandbox:local`, or
+# `agentyard-sandbox:local-scientific` with SANDBOX_PYTHON=scientific (the stack's
+# sandbox.interpreter; components/sandbox-host/image.ts names it the same way).
+# Usage: [SANDBOX_PYTHON=scientific] npm run image:sandbox:local [-- kind|minikube] (default: whichever is installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tag=agentyard-sandbox:local
-docker build -t "$tag" sandbox
+interpreter=${SANDBOX_PYTHON:-minimal}
+case "$interpreter" in
+  minimal) tag=agentyard-sandbox:local ;;
+  scientific) tag=agentyard-sandbox:local-scientific ;;
+  *) echo "SANDBOX_PYTHON: expected minimal or scientific, got $interpreter" >&2; exit 2 ;;
+esac
+docker build --build-arg "SANDBOX_PYTHON=$interpreter" -t "$tag" sandbox
 
 target=${1:-}
 if [[ -z "$target" ]]; then

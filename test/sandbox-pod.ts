@@ -90,7 +90,8 @@ readline.createInterface({ input: process.stdin }).on("line", async (line) => {
 
 let podCount = 0;
 
-export async function startPod(platform: Platform, options: { env?: Record<string, string>; executorEnv?: Record<string, string>; healthcheck?: boolean } = {}): Promise<Pod> {
+export async function startPod(platform: Platform, options: { env?: Record<string, string>; executorEnv?: Record<string, string>; healthcheck?: boolean; image?: string } = {}): Promise<Pod> {
+  const image = options.image ?? TAG;
   const name = `sbx-${process.pid}-${podCount++}`;
   const work = mkdtempSync(path.join("/tmp", `${name}-`));
   chmodSync(work, 0o755);
@@ -127,7 +128,7 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
     "run", "-d", "--name", api, ...hardening, "--network", "none",
     "--user", String(CONTRACT.api.uid), "--group-add", String(CONTRACT.ipcGid), "--pids-limit", "128", "--memory", "256m",
     "-v", `${mounts.ipc}:${CONTRACT.ipcDir}`, "-v", `${tokenFile}:/var/run/secrets/agentyard/token:ro`,
-    "-e", "SANDBOX_AUTH_TOKEN_FILE=/var/run/secrets/agentyard/token", ...env(options.env), TAG,
+    "-e", "SANDBOX_AUTH_TOKEN_FILE=/var/run/secrets/agentyard/token", ...env(options.env), image,
   );
   await docker(
     "run", "-d", "--name", executor, ...hardening, ...runtime,
@@ -137,10 +138,10 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
     "-v", `${mounts.ipc}:${CONTRACT.ipcDir}`, "-v", `${mounts.scratch}:${CONTRACT.scratchDir}`,
     ...(options.healthcheck ? ["--health-cmd", "python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect(\"/run/agentyard/executor.sock\")'", "--health-interval", "1s", "--health-retries", "1"] : ["--no-healthcheck"]),
     ...env(options.executorEnv),
-    "--entrypoint", CONTRACT.executor.command[0], TAG, ...CONTRACT.executor.command.slice(1),
+    "--entrypoint", CONTRACT.executor.command[0], image, ...CONTRACT.executor.command.slice(1),
   );
   const driver: ChildProcessWithoutNullStreams = spawn(
-    "docker", ["run", "-i", "--rm", "--name", client, "--read-only", "--cap-drop", "ALL", "--network", `container:${api}`, "--user", "65534", "--entrypoint", "node", TAG, "-e", DRIVER],
+    "docker", ["run", "-i", "--rm", "--name", client, "--read-only", "--cap-drop", "ALL", "--network", `container:${api}`, "--user", "65534", "--entrypoint", "node", image, "-e", DRIVER],
     { env: { ...process.env, DOCKER_HOST } },
   );
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -187,7 +188,8 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
     logs,
     async stop() {
       driver.stdin.end();
-      await docker("rm", "-f", client, api, executor).catch(() => undefined);
+      // -v: the anonymous volumes Docker made for the image's VOLUMEs that a container did not mount go too.
+      await docker("rm", "-f", "-v", client, api, executor).catch(() => undefined);
       if (platform.volumes === "ecs") await docker("volume", "rm", "-f", `${name}-ipc`, `${name}-scratch`).catch(() => undefined);
       rmSync(work, { recursive: true, force: true });
     },

@@ -10,6 +10,7 @@ import type { Transform } from "../../infra/transform";
 import { PRESETS } from "../../infra/config/presets";
 import type { AgentSandboxArgs } from "./agent-sandbox/args";
 import { type SandboxContract, readSandboxContract } from "./contract";
+import { SCIENTIFIC_MIN_EXECUTION_MB } from "./interpreter";
 import { API_MEMORY_MB } from "./runtime-config";
 import { sessionIdleProblem, sessionMemoryProblem } from "../../infra/config/sandbox-memory";
 import type { SessionSettings } from "../../infra/config/sandbox-session-fields";
@@ -112,7 +113,7 @@ export interface SandboxHostArgs {
   provider?: pulumi.ProviderResource;
   /**
    * The runtime image. On `eks` without it, the image is built from `sandbox` and pushed to ECR.
-   * @default built from sandbox (eks); "agentyard-sandbox:local" (kubernetes, built by `npm run image:sandbox`)
+   * @default built from sandbox with `settings.interpreter` (eks, ecs); "agentyard-sandbox:local", or "agentyard-sandbox:local-scientific" for the scientific interpreter (kubernetes, built by `npm run image:sandbox:local`)
    * @example
    * ```ts
    * { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sandbox@sha256:..." }
@@ -222,6 +223,11 @@ export function normalizeSandboxArgs(name: string, args: SandboxHostArgs): Norma
   if (engine === "agent-sandbox" && args.platform === "ecs") problems.push({ key: args.engine ? "engine" : "settings.engine", got: engine, expected: "runtime on ecs (agent-sandbox is a Kubernetes controller: eks or kubernetes)" });
   if (engine === "agent-sandbox" && args.route) problems.push({ key: "route", got: "a route", expected: "none with engine agent-sandbox (each session's pod is reached by its own name; there is no shared Service to publish)" });
   if (engine === "runtime" && args.agentSandbox) problems.push({ key: "agentSandbox", got: "settings for agent-sandbox", expected: `engine "agent-sandbox" as well (the engine is "runtime")` });
+  // --- what executions can import (settings.interpreter) ---
+  if (s.interpreter === "scientific" && s.executionMemoryMb < SCIENTIFIC_MIN_EXECUTION_MB) {
+    problems.push({ key: "settings.executionMemoryMb", got: s.executionMemoryMb, expected: `at least ${SCIENTIFIC_MIN_EXECUTION_MB} with the scientific interpreter (its imports alone take about 200 MB of an execution's address space)` });
+  }
+  // --- end of the interpreter's checks ---
   if (problems.length) throw new ConfigError(subject, problems);
   return { platform: args.platform, engine, settings: s, contract: readSandboxContract(), logRetentionDays: args.logRetentionDays ?? PRESETS[args.preset ?? "prod"].logs.retentionDays };
 }

@@ -6,12 +6,12 @@ import * as vpc from "@pulumi/aws/vpc";
 import * as random from "@pulumi/random";
 import type { EcsCluster } from "../../infra/cluster/ecs";
 import { createFargateService } from "../../infra/cluster/fargate-service";
-import { ContainerImage } from "../../infra/images/image";
 import { namedTags, physicalName, stackRegion, standardTags } from "../../infra/naming";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { type EcsContainerDefinition, TASK_VOLUMES, splitSandboxContainers } from "./ecs-task";
-import { SANDBOX_CONTEXT, SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
+import { SANDBOX_PORT, resourceSplit, runtimeConfig, scratchSizeMb } from "./runtime-config";
 import { admitForwardingBetweenTasks } from "./session-forwarding";
+import { buildSandboxImage } from "./interpreter";
 
 const COMPONENT = "sandbox";
 
@@ -31,7 +31,7 @@ export function createEcsSandbox(parent: pulumi.Resource, name: string, cfg: Nor
   const cluster = args.ecsCluster as EcsCluster;
   const child = { parent };
   const arm64 = cluster.settings.architecture === "arm64";
-  const image = args.image ? pulumi.output(args.image) : new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: COMPONENT, platform: arm64 ? "linux/arm64" : "linux/amd64" }, child).imageRef;
+  const image = args.image ? pulumi.output(args.image) : buildSandboxImage(name, s.interpreter, arm64, child);
 
   const securityGroup = new ec2.SecurityGroup(
     `${name}-sg`,

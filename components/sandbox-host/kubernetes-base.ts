@@ -4,12 +4,11 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as node from "@pulumi/kubernetes/node/v1";
 import * as random from "@pulumi/random";
 import { GVISOR_NODE_LABEL, GVISOR_TAINT } from "../../infra/cluster/eks";
-import { ContainerImage } from "../../infra/images/image";
 import { restrictedNamespace } from "../../infra/kubernetes/workload";
 import { currentScope } from "../../infra/naming";
 import type { NormalizedSandboxArgs, SandboxHostArgs } from "./args";
 import { readSeccompProfile } from "./contract";
-import { SANDBOX_CONTEXT } from "./runtime-config";
+import { buildSandboxImage, localSandboxImage } from "./interpreter";
 import { createSeccompInstaller } from "./seccomp-installer";
 
 /**
@@ -39,8 +38,8 @@ export function createSandboxPodBasics(parent: pulumi.Resource, name: string, cf
   const image = args.image
     ? pulumi.output(args.image)
     : cfg.platform === "eks"
-      ? new ContainerImage(`${name}-image`, { context: SANDBOX_CONTEXT, component: "sandbox", platform: args.cluster?.arm64 ? "linux/arm64" : "linux/amd64" }, { parent }).imageRef
-      : pulumi.output("agentyard-sandbox:local");
+      ? buildSandboxImage(name, s.interpreter, args.cluster?.arm64 === true, { parent })
+      : pulumi.output(localSandboxImage(s.interpreter));
   const token = new random.RandomPassword(`${name}-auth-token`, { length: 48, special: false }, { parent });
 
   let runtimeClassName: pulumi.Output<string> | undefined;

@@ -81,6 +81,9 @@ const dev: EnvironmentSettings = {
     sessions: { max: 2, ttlSeconds: 3600, idleTimeoutSeconds: 600, memoryMb: 128, cpuSeconds: 300, fileLimitMb: 8 },
     warmPool: 2,
     gvisor: false,
+    // The standard library only in every preset: numpy, pandas and matplotlib ("scientific") are
+    // an opt-in, for their image size and import time (README, "What executions can import").
+    interpreter: "minimal",
     egressAllowCidrs: [],
     engine: "runtime",
   },

@@ -21,6 +21,10 @@ export type Platform = (typeof PLATFORMS)[number];
 export const PRESET_NAMES = ["dev", "staging", "prod"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** What a sandbox execution can import (sandbox/Dockerfile's SANDBOX_PYTHON build argument). */
+export const SANDBOX_INTERPRETERS = ["minimal", "scientific"] as const;
+export type SandboxInterpreter = (typeof SANDBOX_INTERPRETERS)[number];
+
 /** How outbound internet reaches the private subnets. */
 /** `instance`: one small EC2 instance doing NAT (dev: a tenth of a NAT gateway's price). */
 export const NAT_MODES = ["perAz", "single", "instance", "none"] as const;
@@ -177,6 +181,19 @@ export const sandboxSection = z.strictObject({
   sessions: sessionsSection,
   /** Run sandbox pods under gVisor on a dedicated, tainted node group. */
   gvisor: flag(),
+  /**
+   * What executions can import: `minimal`, Python's standard library; `scientific`, also numpy,
+   * pandas and matplotlib (Debian's packages; matplotlib draws with Agg into the scratch). The
+   * image SandboxHost builds gets it as `SANDBOX_PYTHON`; on `kubernetes` it runs
+   * `agentyard-sandbox:local` or `agentyard-sandbox:local-scientific` (`npm run
+   * image:sandbox:local`); an `image` given to SandboxHost is run as it is. Scientific makes the
+   * image larger and each execution that imports the three slower, and needs `executionMemoryMb`
+   * of 256 or more (the imports take about 200 MB of it): README, "What executions can import",
+   * has the measured numbers.
+   * @default "minimal" (every preset)
+   * @example "scientific"
+   */
+  interpreter: oneOf(SANDBOX_INTERPRETERS),
   /** Destinations the sandbox may reach; empty means no egress at all. */
   egressAllowCidrs: listOf(cidrBlock(), 20, "IPv4 CIDR blocks"),
   /**
