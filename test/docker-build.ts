@@ -17,9 +17,11 @@ const exec = promisify(execFile);
 /**
  * `docker build ARGS` on AGENTYARD_DOCKER_HOST under a lock held by `flock` (util-linux, on every
  * Debian and Ubuntu): the kernel releases it when the build exits, so a killed test leaves none.
+ * The lock is AGENTYARD_DOCKER_BUILD_LOCK if set: .ci/run holds it while it makes the base image
+ * in the background of the checks, so that the first build waits for the image it starts from.
  */
 export function dockerBuild(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   const host = process.env.AGENTYARD_DOCKER_HOST;
-  const lock = path.join(tmpdir(), `agentyard-docker-build-${createHash("sha256").update(host ?? "").digest("hex").slice(0, 12)}.lock`);
+  const lock = process.env.AGENTYARD_DOCKER_BUILD_LOCK ?? path.join(tmpdir(), `agentyard-docker-build-${createHash("sha256").update(host ?? "").digest("hex").slice(0, 12)}.lock`);
   return exec("flock", [lock, "docker", "build", ...args], { env: { ...process.env, DOCKER_HOST: host }, maxBuffer: 64 * 1024 * 1024 });
 }
