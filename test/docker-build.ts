@@ -23,5 +23,10 @@ const exec = promisify(execFile);
 export function dockerBuild(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   const host = process.env.AGENTYARD_DOCKER_HOST;
   const lock = process.env.AGENTYARD_DOCKER_BUILD_LOCK ?? path.join(tmpdir(), `agentyard-docker-build-${createHash("sha256").update(host ?? "").digest("hex").slice(0, 12)}.lock`);
-  return exec("flock", [lock, "docker", "build", ...args], { env: { ...process.env, DOCKER_HOST: host }, maxBuffer: 64 * 1024 * 1024 });
+  const options = { env: { ...process.env, DOCKER_HOST: host }, maxBuffer: 64 * 1024 * 1024 };
+  return exec("flock", [lock, "docker", "build", ...args], options).catch((error: NodeJS.ErrnoException) => {
+    // No flock (not Linux): the build without the lock, as before; only a cold cache pays twice.
+    if (error.code === "ENOENT" && error.path === "flock") return exec("docker", ["build", ...args], options);
+    throw error;
+  });
 }
