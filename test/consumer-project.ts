@@ -1,14 +1,18 @@
 // Fresh consumer projects for test/consumer.test.ts: the packed tarball installed into a project
 // laid out as `pulumi new aws-typescript` lays one out, outside this repository.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../cli/plan/stack-file";
 
-/** The Node.js the consumer runs on (`AGENTYARD_CONSUMER_NODE`, e.g. from scripts/install-node.sh); npm stays the repo's. */
-export const CONSUMER_NODE = process.env.AGENTYARD_CONSUMER_NODE ?? process.execPath;
+/**
+ * The Node.js binaries the consumer runs on (`AGENTYARD_CONSUMER_NODE`, one path or several
+ * separated by `:`, e.g. from scripts/install-node.sh); by default the one running the tests.
+ * npm stays the repo's.
+ */
+export const CONSUMER_NODES = (process.env.AGENTYARD_CONSUMER_NODE ?? process.execPath).split(path.delimiter).filter((bin) => bin !== "");
 /**
  * Installs are kept here between runs: one directory per checkout (worktrees do not share a
  * tarball), one project per set of versions asked for.
@@ -32,11 +36,23 @@ export interface Run {
   readonly ms: number;
 }
 
-export function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Run {
+/**
+ * A command to its end, without blocking: the projects of consumer.test.ts run side by side, and
+ * a synchronous spawn would hold the whole test process.
+ */
+export function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const started = Date.now();
-  const r = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.once("error", reject);
+    child.once("close", (status) =>
+      resolve({ status, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8"), ms: Date.now() - started }),
+    );
+  });
 }
 
 function must(r: Run, what: string): Run {
@@ -44,20 +60,45 @@ function must(r: Run, what: string): Run {
   return r;
 }
 
-let tarball: string | undefined;
+/** The modification times of the files under `dir` (none if it does not exist), `node_modules` left out. */
+function fileTimesUnder(dir: string): number[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.name !== "node_modules")
+    .flatMap((entry) => (entry.isDirectory() ? fileTimesUnder(path.join(dir, entry.name)) : [statSync(path.join(dir, entry.name)).mtimeMs]));
+}
 
-/** `npm pack` of this repository (its `prepack` builds dist/), once per test process. */
-export function packTarball(): string {
-  if (tarball) return tarball;
-  mkdirSync(CACHE, { recursive: true });
-  const out = mkdtempSync(path.join(CACHE, "pack-"));
-  const packed = must(run("npm", ["pack", "--json", "--loglevel=warn", "--pack-destination", out], REPO_ROOT), "npm pack");
-  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{ filename: string }>;
-  if (!info) throw new Error(`npm pack printed no file: ${packed.stdout}`);
-  // One stable path (the consumers' package.json names it), replaced in one step.
-  tarball = path.join(CACHE, `${pkg.name}.tgz`);
-  renameSync(path.join(out, info.filename), tarball);
-  rmSync(out, { recursive: true, force: true });
+/**
+ * Whether dist/ was built after every file the build compiles (tsconfig.build.json's sources and
+ * configuration) last changed: `npm test` has just built it, and the examples, running beside this
+ * test, import the package from it, so a `prepack` that deletes and rewrites it must not run then.
+ */
+function distIsCurrent(): boolean {
+  const built = fileTimesUnder(path.join(REPO_ROOT, "dist"));
+  if (built.length === 0) return false;
+  const sources = ["components", "infra", "cli", "policy"].flatMap((dir) => fileTimesUnder(path.join(REPO_ROOT, dir)));
+  const configs = ["package.json", "tsconfig.json", "tsconfig.build.json"].map((file) => statSync(path.join(REPO_ROOT, file)).mtimeMs);
+  // The oldest output was written after the build began, so after every input it compiled.
+  return built.reduce((a, b) => Math.min(a, b)) >= [...sources, ...configs].reduce((a, b) => Math.max(a, b));
+}
+
+let tarball: Promise<string> | undefined;
+
+/** `npm pack` of this repository, once per test process; dist/ is rebuilt by `prepack` unless current. */
+export function packTarball(): Promise<string> {
+  tarball ??= (async () => {
+    mkdirSync(CACHE, { recursive: true });
+    const out = mkdtempSync(path.join(CACHE, "pack-"));
+    const scripts = distIsCurrent() ? ["--ignore-scripts"] : [];
+    const packed = must(await run("npm", ["pack", "--json", "--loglevel=warn", ...scripts, "--pack-destination", out], REPO_ROOT), "npm pack");
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{ filename: string }>;
+    if (!info) throw new Error(`npm pack printed no file: ${packed.stdout}`);
+    // One stable path (the consumers' package.json names it), replaced in one step.
+    const file = path.join(CACHE, `${pkg.name}.tgz`);
+    renameSync(path.join(out, info.filename), file);
+    rmSync(out, { recursive: true, force: true });
+    return file;
+  })();
   return tarball;
 }
 
@@ -74,7 +115,8 @@ export function lowestOf(range: string): string {
  * from its cache.
  */
 export function newestOf(name: string, range: string): string {
-  const r = run("npm", ["view", `${name}@${range}`, "version", "--json"], REPO_ROOT);
+  // Synchronous: the version names the tests, which are declared before anything runs.
+  const r = spawnSync("npm", ["view", `${name}@${range}`, "version", "--json"], { cwd: REPO_ROOT, encoding: "utf8" });
   if (r.status !== 0) return range;
   const versions = JSON.parse(r.stdout) as string | string[];
   return Array.isArray(versions) ? (versions.at(-1) ?? range) : versions;
@@ -117,8 +159,8 @@ const TEMPLATE_TSCONFIG = {
  * Its program is examples/two-agents (index.ts, topology.ts), plus the ES module variant and the
  * loader in test/fixtures/consumer.
  */
-export function consumerProject(label: string, pulumiVersion: string): string {
-  const tgz = packTarball();
+export async function consumerProject(label: string, pulumiVersion: string): Promise<string> {
+  const tgz = await packTarball();
   const peers: Record<string, string> = {};
   for (const name of Object.keys(pkg.peerDependencies)) {
     if (pkg.peerDependenciesMeta?.[name]?.optional) continue;
@@ -142,12 +184,12 @@ export function consumerProject(label: string, pulumiVersion: string): string {
     mkdirSync(staging, { recursive: true });
     writeFileSync(path.join(staging, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     // Install scripts download provider plugins for `pulumi up`; the offline plan needs none.
-    must(run("npm", npmInstall, staging), `npm install in ${label}`);
+    must(await run("npm", npmInstall, staging), `npm install in ${label}`);
     writeFileSync(path.join(staging, ".agentyard-tarball"), tarballSum);
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   } else if (readFileSync(marker, "utf8") !== tarballSum) {
-    must(run("npm", [...npmInstall, `${pkg.name}@file:${tgz}`], dir), `npm install of the new tarball in ${label}`);
+    must(await run("npm", [...npmInstall, `${pkg.name}@file:${tgz}`], dir), `npm install of the new tarball in ${label}`);
     writeFileSync(marker, tarballSum);
   }
   writeProgram(dir, label);
@@ -168,7 +210,12 @@ function writeProgram(dir: string, label: string): void {
   rmSync(path.join(dir, "bin"), { recursive: true, force: true });
 }
 
-/** Runs a command of the project's (tsc, the loader, agentyard's bin) on the consumer's Node.js. */
-export function node(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
-  return run(CONSUMER_NODE, args, dir, { PATH: `${path.dirname(CONSUMER_NODE)}${path.delimiter}${process.env.PATH ?? ""}`, ...env });
+/** Runs a command of the project's (tsc, the loader, agentyard's bin) on one of the consumer's Node.js binaries. */
+export function node(bin: string, dir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return run(bin, args, dir, { PATH: `${path.dirname(bin)}${path.delimiter}${process.env.PATH ?? ""}`, ...env });
+}
+
+/** `node --version` of a consumer Node.js binary (v22.22.0). */
+export function versionOf(bin: string): string {
+  return spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
 }

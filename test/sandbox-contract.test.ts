@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { dockerBuild } from "./docker-build";
 import { type Docker, type RunningPod, startPod } from "./docker-pod";
 import { type ResourceGraph, planStack } from "./harness";
 import { DOCKER_POD_IP, type PodContract, ecsContract, kubernetesContract } from "./sandbox-contract";
@@ -76,7 +77,7 @@ describe("the sandbox's runtime contract, read from each platform's plan", () =>
 describe("the sandbox image started as each platform starts it", { skip, timeout: 900_000 }, () => {
   before(async () => {
     assert.ok(host, "CI must provide a Docker engine in AGENTYARD_DOCKER_HOST");
-    await docker("build", "--network", "host", "-q", "-t", TAG, CONTEXT);
+    await dockerBuild("--network", "host", "-q", "-t", TAG, CONTEXT);
   });
 
   for (const platform of ["kubernetes", "ecs"] as const) {

@@ -1,3 +1,4 @@
+// test-runner: alone (scripts/test.ts): tests 2 and 7 measure latency and lost output under load, which other files beside them would change.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { dockerBuild } from "./docker-build";
 
 /*
  * The sandbox image started on a private Docker engine the way SandboxHost runs it
@@ -33,7 +34,7 @@ export const docker = (...args: string[]) => exec("docker", args, { env: { ...pr
 
 let built: Promise<unknown> | undefined;
 export function buildImage(): Promise<unknown> {
-  built ??= docker("build", "--network", "host", "-q", "-t", TAG, CONTEXT);
+  built ??= dockerBuild("--network", "host", "-q", "-t", TAG, CONTEXT);
   return built;
 }
 
