@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { dockerBuild } from "./docker-build";
 import { CONTEXT, FARGATE, KUBERNETES, type Platform, TAG, buildImage, docker, dockerSkip, startPod } from "./sandbox-pod";
 
 /*
@@ -30,7 +31,7 @@ describe("the scientific sandbox image", { skip: dockerSkip, timeout: 900_000 },
   before(async () => {
     assert.ok(process.env.AGENTYARD_DOCKER_HOST, "CI must provide a Docker engine in AGENTYARD_DOCKER_HOST");
     await buildImage();
-    await docker("build", "--network", "host", "-q", "--build-arg", "SANDBOX_PYTHON=scientific", "-t", SCIENTIFIC_TAG, CONTEXT);
+    await dockerBuild("--network", "host", "-q", "--build-arg", "SANDBOX_PYTHON=scientific", "-t", SCIENTIFIC_TAG, CONTEXT);
   });
 
   it("adds one layer to the minimal image's, which has the standard library only", async () => {
