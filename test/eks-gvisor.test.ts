@@ -72,10 +72,16 @@ describe("the gVisor node group of an eks stack with sandbox.gvisor", () => {
     assert.ok(scheduling.tolerations.some((t) => t.key === taint.key && t.value === taint.value));
   });
 
-  it("has no launch template or second node group without sandbox.gvisor", async () => {
+  it("tells the sandbox's executor it runs under gVisor (SANDBOX_GVISOR=1, which keeps executions from unix sockets)", () => {
+    const config = graph.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>;
+    assert.equal(config.SANDBOX_GVISOR, "1");
+  });
+
+  it("has no launch template, second node group or SANDBOX_GVISOR without sandbox.gvisor", async () => {
     const plain = await planStack("prod");
     assert.equal(plain.ofType("aws:ec2/launchTemplate:LaunchTemplate").length, 0);
     assert.deepEqual(plain.ofType("aws:eks/nodeGroup:NodeGroup").map((g) => g.name), ["cluster-general-nodes"]);
+    assert.equal((plain.get("kubernetes:core/v1:ConfigMap", "sandbox-config").inputs.data as Record<string, string>).SANDBOX_GVISOR, undefined);
   });
 });
 

@@ -16,7 +16,8 @@ import { dockerBuild } from "./docker-build";
 const exec = promisify(execFile);
 export const DOCKER_HOST = process.env.AGENTYARD_DOCKER_HOST;
 export const CONTEXT = path.join(__dirname, "..", "sandbox");
-export const TAG = "agentyard-sandbox:test";
+// AGENTYARD_SANDBOX_TAG: a tag of one's own, where several people's tests share one engine.
+export const TAG = process.env.AGENTYARD_SANDBOX_TAG ?? "agentyard-sandbox:test";
 export const CONTRACT = JSON.parse(readFileSync(path.join(CONTEXT, "contract.json"), "utf8")) as {
   api: { uid: number; gid: number; port: number };
   executor: { uid: number; gid: number; command: string[] };
@@ -47,14 +48,14 @@ export interface Platform {
   readonly seccomp: "localhost" | "default";
   readonly runtime?: "runsc";
   /** What the executor should report. */
-  readonly isolation: "namespaces" | "none";
+  readonly isolation: "namespaces" | "pidns" | "none";
 }
 
 export const KUBERNETES: Platform = { name: "kubernetes, Localhost seccomp profile", volumes: "kubelet", seccomp: "localhost", isolation: "namespaces" };
 export const FARGATE: Platform = { name: "ECS Fargate (RuntimeDefault seccomp, no SYS_ADMIN)", volumes: "ecs", seccomp: "default", isolation: "none" };
 // runsc 20221219 (Debian) lets an execution have user, PID, network and IPC namespaces but refuses
-// mounts in them, so the executor runs its fallback there, inside gVisor's own sandbox.
-export const GVISOR: Platform = { name: "gVisor (runsc, ptrace platform)", volumes: "kubelet", seccomp: "localhost", runtime: "runsc", isolation: "none" };
+// mounts in them, so the executor runs its "pidns" mode there, inside gVisor's own sandbox.
+export const GVISOR: Platform = { name: "gVisor (runsc, ptrace platform)", volumes: "kubelet", seccomp: "localhost", runtime: "runsc", isolation: "pidns" };
 
 export interface Answer {
   status: number;
@@ -137,6 +138,8 @@ export async function startPod(platform: Platform, options: { env?: Record<strin
     "--network", `container:${api}`,
     "--user", String(CONTRACT.executor.uid), "--group-add", String(CONTRACT.ipcGid), "--pids-limit", "512", "--memory", "768m", "--cpus", "1.5",
     "-v", `${mounts.ipc}:${CONTRACT.ipcDir}`, "-v", `${mounts.scratch}:${CONTRACT.scratchDir}`,
+    // As SandboxHost sets it with `sandbox.gvisor` (components/sandbox-host/runtime-config.ts).
+    ...(platform.runtime === "runsc" ? ["-e", "SANDBOX_GVISOR=1"] : []),
     ...(options.healthcheck ? ["--health-cmd", "python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect(\"/run/agentyard/executor.sock\")'", "--health-interval", "1s", "--health-retries", "1"] : ["--no-healthcheck"]),
     ...env(options.executorEnv),
     "--entrypoint", CONTRACT.executor.command[0], image, ...CONTRACT.executor.command.slice(1),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync } from "node:fs";
 import { connect } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -454,6 +454,20 @@ describe("sandbox sessions in the executor (fallback mode, as on Fargate)", () =
     assert.ok(await eventually(() => !existsSync(home)), "the home is removed");
     assert.ok(![Number(interpreter), Number(child)].some(alive));
     assert.ok(await eventually(() => !escapedAlive()), "the process that left its group is gone too");
+  });
+
+  it("never runs a call that names another session, when its socket leads to this one", async () => {
+    const victim = await openSession(executor);
+    const attacker = await openSession(executor);
+    await attacker.exec("spy = 1");
+    // What code that shares the executor's uid can do (here the code runs as another uid than the
+    // executor, so the test does it; under gVisor the code itself does, test/sandbox-isolation.test.ts).
+    renameSync(attacker.socket, victim.socket);
+    const reached = await exchange<{ ok: boolean; error?: string; stdout?: string }>(victim.socket, { session: victim.id, op: "exec", code: "print(globals().get('spy'))", stdin: "", timeoutMs: 5000 });
+    assert.deepEqual(reached, { ok: false, error: "session: this call names another session (its socket was moved by code); not run" });
+    const own = await exchange<ExecResult>(victim.socket, { session: attacker.id, op: "exec", code: "print(spy)", stdin: "", timeoutMs: 5000 });
+    assert.equal(own?.stdout, "1\n", "the session it reached is the attacker's, and serves its own calls");
+    await exchange(victim.socket, { session: attacker.id, op: "close" });
   });
 });
 

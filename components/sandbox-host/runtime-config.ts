@@ -33,6 +33,9 @@ export function runtimeConfig(s: SandboxSettings, paths: { ipcDir: string; scrat
     SANDBOX_EXECUTOR_SOCKET: `${paths.ipcDir}/${EXECUTOR_SOCKET_NAME}`,
     // Running executions get the rest of the termination grace period to finish.
     SANDBOX_SHUTDOWN_GRACE_MS: String(Math.min(s.timeoutMs, 25_000)),
+    // Under gVisor the executor cannot tell the api from its own executions by SO_PEERCRED
+    // (sandbox/THREAT-MODEL.md, "gVisor"): it keeps executions from unix sockets instead.
+    ...(s.gvisor ? { SANDBOX_GVISOR: "1" } : {}),
   };
 }
 

@@ -9,9 +9,11 @@ stderr to their end, and answers with one JSON line.
 
 Isolation, where the platform permits `unshare` (a Localhost seccomp profile on Kubernetes):
 each execution gets new user, mount, PID, network and IPC namespaces, a private size-capped
-tmpfs for its scratch directory, /tmp and /dev/shm, and the ipc directory hidden. Where it is
-refused (Fargate: RuntimeDefault seccomp, no SYS_ADMIN), it falls back to a private directory
-per execution; both modes set PR_SET_DUMPABLE 0, rlimits and a new session.
+tmpfs for its scratch directory, /tmp and /dev/shm, and the ipc directory hidden ("namespaces").
+Where the platform allows those namespaces but no mount in them (gVisor's runsc), each execution
+gets new user, PID, network and IPC namespaces and a private directory ("pidns"). Where `unshare`
+is refused (Fargate: RuntimeDefault seccomp, no SYS_ADMIN), it falls back to a private directory
+per execution ("none"); every mode sets PR_SET_DUMPABLE 0, rlimits and a new session.
 
 Beside this file: zygote.py (the zygote's accept-and-hand-over loop), and for sessions
 (sandbox/SESSIONS.md) session.py (the session supervisor), interpreter.py (the session's init
@@ -46,11 +48,18 @@ from zygote import OomScore, Zygote  # noqa: E402
 SETTINGS = (
     "SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_EXECUTION_SCHED", "SANDBOX_API_UID", "SANDBOX_ISOLATION",
     "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID", "SANDBOX_MAX_SESSIONS", "SANDBOX_WARM_POOL", "SANDBOX_SESSION_BACKSTOP_MS",
+    "SANDBOX_GVISOR",
 )
 SOCKET_PATH = os.environ.get("SANDBOX_EXECUTOR_SOCKET") or "/run/agentyard/executor.sock"
 SCRATCH = os.environ.get("SANDBOX_SCRATCH_DIR") or "/sandbox"
 API_UID = int(os.environ.get("SANDBOX_API_UID") or "10001")
 ISOLATION = os.environ.get("SANDBOX_ISOLATION") or "auto"
+# Set by the platform (SandboxHost) when the pod runs under gVisor (runsc). There SO_PEERCRED
+# reports every peer with the caller's own credentials (runsc 20221219: the api's connection
+# arrives as the executor's uid), so the zygote accepts its own uid too, and instead keeps
+# executions from creating unix sockets at all (`deny_unix_sockets`): no execution can connect
+# to the executor's socket, or bind one in its place. See THREAT-MODEL.md, "gVisor".
+GVISOR = os.environ.get("SANDBOX_GVISOR") == "1"
 # idle (default): executions are SCHED_IDLE inside the executor container's cgroup. normal: for a
 # process run without a cgroup of its own (the tests on a shared machine), where SCHED_IDLE would
 # rank executions below every other process of the machine.
@@ -90,6 +99,8 @@ DRAIN_SECONDS = 2.0
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x08000000, 0x10000000, 0x20000000, 0x40000000
 NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+# "pidns" mode: all of them but the mount namespace (runsc refuses mounts in a user namespace).
+PID_NAMESPACES = NAMESPACES & ~CLONE_NEWNS
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
 # Paths an execution must not see inside its mount namespace: the ipc socket (a connection would
@@ -142,21 +153,7 @@ def enter_namespaces(scratch_bytes):
     """Called in the supervisor: its next child is PID 1 of a new PID namespace, with no network,
     its own IPC, and a mount namespace where the scratch directory, /tmp and /dev/shm are one
     private tmpfs of `scratch_bytes`. The supervisor keeps its connected socket and pipes."""
-    uid, gid = os.geteuid(), os.getegid()
-    _call("unshare", ctypes.c_int(NAMESPACES))
-    # Unprivileged user namespaces map only the creator's own ids (user_namespaces(7)). A
-    # non-dumpable process's /proc/self files belong to root, so it is dumpable while it writes them.
-    prctl(PR_SET_DUMPABLE, 1)
-    try:
-        with open("/proc/self/setgroups", "w") as f:
-            f.write("deny")
-    except PermissionError:
-        pass  # gVisor refuses the write; its gid_map then takes the mapping without it
-    with open("/proc/self/uid_map", "w") as f:
-        f.write(f"{uid} {uid} 1")
-    with open("/proc/self/gid_map", "w") as f:
-        f.write(f"{gid} {gid} 1")
-    prctl(PR_SET_DUMPABLE, 0)
+    enter_user_namespace(NAMESPACES)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_bytes},nr_inodes=16384,mode=0700")
     for name in (".tmp", ".shm"):
@@ -170,6 +167,32 @@ def enter_namespaces(scratch_bytes):
     return SCRATCH
 
 
+def enter_pid_namespace():
+    """"pidns" mode, in the supervisor: its next child is PID 1 of a new PID namespace (killing
+    it kills everything it started), with no network and its own IPC; no mount namespace, so the
+    execution's home is a private directory, and the filesystem is the container's."""
+    enter_user_namespace(PID_NAMESPACES)
+
+
+def enter_user_namespace(flags):
+    """unshare(flags), flags holding CLONE_NEWUSER, with the supervisor's own uid and gid mapped."""
+    uid, gid = os.geteuid(), os.getegid()
+    _call("unshare", ctypes.c_int(flags))
+    # Unprivileged user namespaces map only the creator's own ids (user_namespaces(7)). A
+    # non-dumpable process's /proc/self files belong to root, so it is dumpable while it writes them.
+    prctl(PR_SET_DUMPABLE, 1)
+    try:
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+    except PermissionError:
+        pass  # gVisor refuses the write; its gid_map then takes the mapping without it
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"{gid} {gid} 1")
+    prctl(PR_SET_DUMPABLE, 0)
+
+
 def private_directory():
     """Fallback: a fresh directory (0700, 128 random bits) under SCRATCH/runs, removed afterwards."""
     path = os.path.join(SCRATCH, "runs", secrets.token_hex(16))
@@ -177,19 +200,92 @@ def private_directory():
     return path
 
 
-def probe_namespaces():
-    """Whether this platform lets an execution have its namespaces: tried once in a child."""
+def probe(attempt):
+    """Whether `attempt` works on this platform: tried once in a child, as a supervisor would."""
     pid = os.fork()
     if pid == 0:
         try:
             if RUN_AS:
                 drop_to(RUN_AS)
-            enter_namespaces(1024 * 1024)
+            attempt()
             os._exit(0)
         except BaseException:
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
+
+
+def probe_isolation():
+    """The strongest mode this platform allows, within SANDBOX_ISOLATION."""
+    if ISOLATION in ("auto", "namespaces") and probe(lambda: enter_namespaces(1024 * 1024)):
+        return "namespaces"
+    if ISOLATION in ("auto", "pidns") and probe(enter_pid_namespace):
+        return "pidns"
+    return "none"
+
+
+def own_pid_namespace():
+    """Whether each execution (and each session's init) is PID 1 of its own PID namespace."""
+    return MODE in ("namespaces", "pidns")
+
+
+def become_subreaper():
+    """Fallback mode: the supervisor becomes a child subreaper, so what an execution leaves
+    behind, even after setsid, is reparented to it and killed. runsc (20221219) refuses this with
+    EINVAL to any process but the container's PID 1; under gVisor the supervisor goes on without
+    it (logged once at start): a process the execution detaches (setsid and a double fork) then
+    outlives it, reparented to the zygote, within the container's pid limit."""
+    try:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except OSError as error:
+        if not (GVISOR and error.errno == errno.EINVAL):
+            raise
+
+
+# Seccomp filter (seccomp(2)): socket(AF_UNIX, ...) fails with EACCES; everything else is allowed.
+# A syscall of another architecture than the native one, or an x32 one (number with bit 30 set),
+# kills the process: neither can reach socket() by another number (no 32-bit socketcall).
+AUDIT_ARCH_AND_SOCKET = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+X32_SYSCALL_BIT = 0x40000000
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_ERRNO, SECCOMP_RET_ALLOW = 0x80000000, 0x00050000, 0x7FFF0000
+BPF_LD_W_ABS, BPF_JEQ_K, BPF_JGE_K, BPF_RET_K = 0x20, 0x15, 0x35, 0x06
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def deny_unix_sockets():
+    """Under gVisor (GVISOR): the process and everything it starts can create no AF_UNIX socket
+    (socketpair stays: it names nothing). The executor's socket answers any process of the
+    container there (SO_PEERCRED cannot tell the api from an execution), so an execution must
+    be unable to connect to it, or to bind one where the api would connect. Needs no_new_privs;
+    a filter cannot be removed. seccomp_data: nr at 0, arch at 4, args[0] (low half) at 16."""
+    arch, socket_nr = AUDIT_ARCH_AND_SOCKET[os.uname().machine]
+    # (code, jt, jf, k): a jump goes to the next instruction plus jt (true) or jf (false).
+    program = (
+        (BPF_LD_W_ABS, 0, 0, 4),  # 0: arch
+        (BPF_JEQ_K, 1, 0, arch),  # 1: native: to 3
+        (BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS),  # 2
+        (BPF_LD_W_ABS, 0, 0, 0),  # 3: nr
+        (BPF_JGE_K, 5, 0, X32_SYSCALL_BIT),  # 4: x32: to 10
+        (BPF_JEQ_K, 0, 3, socket_nr),  # 5: not socket: to 9
+        (BPF_LD_W_ABS, 0, 0, 16),  # 6: domain
+        (BPF_JEQ_K, 0, 1, socket.AF_UNIX),  # 7: not AF_UNIX: to 9
+        (BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno.EACCES),  # 8
+        (BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),  # 9
+        (BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS),  # 10
+    )
+    filters = (_SockFilter * len(program))(*(_SockFilter(*instruction) for instruction in program))
+    fprog = _SockFprog(len(program), filters)
+    if libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"seccomp: {os.strerror(code)}")
 
 
 def drop_to(ids):
@@ -252,6 +348,8 @@ def confine(limits, home, isolated):
     if isolated:
         drop_capabilities()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+    if GVISOR:
+        deny_unix_sockets()
     prctl(PR_SET_DUMPABLE, 0)
 
 
@@ -385,7 +483,10 @@ def supervise(control, zygote):
     if MODE == "namespaces":
         home = enter_namespaces(SCRATCH_BYTES)
     else:
-        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        if MODE == "pidns":
+            enter_pid_namespace()  # the execution is PID 1 of it: no subreaper needed
+        else:
+            become_subreaper()
         home = private_directory()
     try:
         # Set after the last change of credentials (which clears it): no supervisor, so no
@@ -434,7 +535,7 @@ def make_writable(function, failed, _):
 
 def execute(request, conn, home):
     started = time.monotonic()
-    isolated = MODE == "namespaces"
+    isolated = own_pid_namespace()
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
@@ -565,23 +666,22 @@ def serve():
     global MODE
     oom = OomScore()  # opened while the zygote is still dumpable (its /proc files are its own)
     prctl(PR_SET_DUMPABLE, 0)
-    if ISOLATION not in ("auto", "namespaces", "none"):
-        log("fatal", f"SANDBOX_ISOLATION: got {ISOLATION!r}, expected auto, namespaces or none")
+    if ISOLATION not in ("auto", "namespaces", "pidns", "none"):
+        log("fatal", f"SANDBOX_ISOLATION: got {ISOLATION!r}, expected auto, namespaces, pidns or none")
         sys.exit(2)
-    MODE = "none"
-    if ISOLATION != "none":
-        if probe_namespaces():
-            MODE = "namespaces"
-        elif ISOLATION == "namespaces":
-            log("fatal", "SANDBOX_ISOLATION=namespaces, but this platform refuses unshare (seccomp profile or capabilities)")
-            sys.exit(2)
-    if MODE == "none":
+    MODE = probe_isolation()
+    if ISOLATION not in ("auto", "none") and MODE != ISOLATION:
+        log("fatal", f"SANDBOX_ISOLATION={ISOLATION}, but this platform refuses it (seccomp profile, capabilities, or mounts in a user namespace)")
+        sys.exit(2)
+    if GVISOR and MODE == "none" and not probe(lambda: prctl(PR_SET_CHILD_SUBREAPER, 1)):
+        log("warning", "no PID namespace and no child subreaper here: a process an execution detaches (setsid and a double fork) outlives it")
+    if MODE != "namespaces":
         # Never chmod or chown the mount root (root-owned on Kubernetes and Fargate): only our own subdirectory.
         os.makedirs(os.path.join(SCRATCH, "runs"), 0o711, exist_ok=True)
         if RUN_AS:
             os.chown(os.path.join(SCRATCH, "runs"), *RUN_AS)
     zygote = Zygote(oom)
-    log("info", "executor listening", socket=SOCKET_PATH, isolation=MODE, pid=os.getpid(), warmPool=WARM_POOL, maxSessions=MAX_SESSIONS)
+    log("info", "executor listening", socket=SOCKET_PATH, isolation=MODE, gvisor=GVISOR, pid=os.getpid(), warmPool=WARM_POOL, maxSessions=MAX_SESSIONS)
     gc.collect()
     gc.freeze()  # the warm heap stays untouched by forked children: no copy-on-write faults
     gc.disable()

@@ -1,6 +1,7 @@
 """The session supervisor (sandbox/SESSIONS.md): the supervisor that got `session_create`.
 
-It already holds its isolation (namespaces and private tmpfs, or a private directory), taken
+It already holds its isolation (namespaces and private tmpfs; namespaces but no mount namespace
+and a private directory ("pidns", gVisor); or a private directory), taken
 from the warm pool. It forks the session's interpreter (interpreter.py), registers with the
 zygote over its control socket, and then serves the calls the zygote hands it, one at a time,
 until the session is closed, expires (the backstop: the api reaps first) or its interpreter
@@ -83,7 +84,8 @@ class Session:
         self.id = request["id"]
         self.limits = {key: request[key] for key in LIMITS}
         self.home = home
-        self.isolated = ex.MODE == "namespaces"
+        # Its own PID namespace ("namespaces", "pidns"): an init is PID 1 and killing it ends all.
+        self.isolated = ex.own_pid_namespace()
         self.created = self.last_call = time.monotonic()
         self.status = None  # the interpreter's wait status, once it is gone
         self.ended = False
@@ -169,6 +171,12 @@ class Session:
                 request = None
             if not isinstance(request, dict):
                 return True  # nothing to answer: the api sees the connection close
+            if not self.meant_for_this_session(request):
+                try:
+                    ex.answer(conn, {"ok": False, "error": "session: this call names another session (its socket was moved by code); not run"})
+                except OSError:
+                    pass
+                return True
             closing = request.get("op") == "close"
             if closing:
                 self.end()  # answered once every process of the session is dead
@@ -181,6 +189,17 @@ class Session:
                 return False
         self.last_call = time.monotonic()
         return self.status is None
+
+    def meant_for_this_session(self, request):
+        """Where code shares the executor's uid (fallback and pidns modes) it can rename its own
+        session's socket over another's, and the other session's calls would reach this one. A
+        call that names its session (`"session": "<id>"`, sandbox/SESSIONS.md) is served only by
+        that session: a moved socket then costs the other session its calls, never their content."""
+        named = request.get("session", self.id)
+        if named == self.id:
+            return True
+        ex.log("warning", "refused a call meant for another session: a socket was moved", session=self.id)
+        return False
 
     def dispatch(self, request, conn):
         op = request.get("op")
@@ -198,8 +217,9 @@ class Session:
         return {"ok": False, "error": "op: expected exec, upload, download, list_files or close"}
 
     def end(self):
-        """Kills everything of the session and removes its files (fallback mode; in namespace
-        mode the tmpfs goes with the mount namespace, when this supervisor exits)."""
+        """Kills everything of the session and removes its files (its private directory in
+        fallback and pidns modes; in namespace mode the tmpfs goes with the mount namespace,
+        when this supervisor exits)."""
         if self.ended:
             return
         self.ended = True
@@ -208,8 +228,8 @@ class Session:
         os.close(self.home_fd)
         if self.status_r is not None:
             os.close(self.status_r)
-        if not self.isolated:
-            ex.remove_tree(self.home)
+        if ex.MODE != "namespaces":
+            ex.remove_tree(self.home)  # a private directory, not a tmpfs
 
     # -- the interpreter -----------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ export interface ExecutionRequest {
 }
 
 /** How the executor isolates executions on this platform (sandbox/THREAT-MODEL.md). */
-export type Isolation = "namespaces" | "none";
+export type Isolation = "namespaces" | "pidns" | "none";
 
 export class ExecutorUnavailable extends Error {}
 
