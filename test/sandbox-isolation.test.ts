@@ -319,9 +319,12 @@ for shared in ('/tmp/victim-tmp', '/dev/shm/victim-shm'):
         open(shared, 'w').write(secret)
     except OSError:
         pass  # read-only (a read-only root without namespaces)
-channel = socket.socket(socket.AF_UNIX)
-channel.bind('\\0agentyard-channel')
-channel.listen(1)
+try:
+    channel = socket.socket(socket.AF_UNIX)
+    channel.bind('\\0agentyard-channel')
+    channel.listen(1)
+except PermissionError:
+    pass  # no unix socket at all without a mount namespace (invariant 9)
 time.sleep(3)
 import os
 print('victim done', os.getcwd())
@@ -370,9 +373,9 @@ print(json.dumps(report))
 `),
       );
       assert.deepEqual([attacker.mem, attacker.environ, attacker.cwd, attacker.ptrace], [[], [], [], []], "no memory, environment, directory or trace of another process");
+      assert.notEqual(attacker.channel, "connected", "no abstract-socket channel between executions (network namespace, or no unix socket at all)");
       if (isolated(platform)) {
         assert.deepEqual(attacker.files, [], "another execution's scratch directory cannot be seen");
-        assert.notEqual(attacker.channel, "connected", "no abstract-socket channel between executions (network namespace)");
         assert.deepEqual([attacker.tmp, attacker.shm], [false, false], "/tmp and /dev/shm are private");
       }
       const [said, victimDir] = (await victim).body.stdout.trim().split(" /");
@@ -516,6 +519,45 @@ print(json.dumps(seen))
         });`);
       assert.match(body.status, /^HTTP\/1\.1 401/);
       assert.ok(body.sentBytes < 8 * 1024 * 1024, `${(body.sentBytes / 1048576).toFixed(1)} MB sent of 50 before the 401 and the close`);
+    });
+
+    it("9: no execution takes the executor's place: it can make no unix socket where it reaches the socket, and a socket moved aside is bound again", async () => {
+      // Found on Fargate (fallback mode): an execution shares the executor's uid, so it could
+      // rename executor.sock, bind its own there, and read the next caller's code.
+      const seen = json<{ unix: string; moved: string }>(
+        await pod.execute(`
+import json, os, socket
+seen = {}
+try:
+    socket.socket(socket.AF_UNIX).close()
+    seen['unix'] = 'created'
+except OSError as error:
+    seen['unix'] = os.strerror(error.errno)
+try:
+    os.rename('/run/agentyard/executor.sock', '/run/agentyard/moved.sock')
+    seen['moved'] = 'moved'
+except OSError as error:
+    seen['moved'] = type(error).__name__
+print(json.dumps(seen))
+`),
+      );
+      if (isolated(platform)) {
+        // Its own mount namespace hides the ipc directory (an empty read-only tmpfs over it):
+        // unix sockets are the code's to use.
+        assert.equal(seen.unix, "created");
+        assert.notEqual(seen.moved, "moved");
+        return;
+      }
+      assert.deepEqual(seen, { unix: "Permission denied", moved: "moved" });
+      // The zygote notices within a second and binds its socket again: executions resume.
+      const deadline = Date.now() + 10_000;
+      let answer = await pod.execute("print('after')");
+      while (answer.status !== 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        answer = await pod.execute("print('after')");
+      }
+      assert.equal(answer.body.stdout, "after\n", JSON.stringify(answer.body));
+      assert.match(await pod.logs(), /the executor's socket was moved: bound again/);
     });
   });
 }

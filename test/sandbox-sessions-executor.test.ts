@@ -456,7 +456,7 @@ describe("sandbox sessions in the executor (fallback mode, as on Fargate)", () =
     assert.ok(await eventually(() => !escapedAlive()), "the process that left its group is gone too");
   });
 
-  it("never runs a call that names another session, when its socket leads to this one", async () => {
+  it("never runs a call that names another session when its socket leads to this one, and binds moved sockets again within a second", async () => {
     const victim = await openSession(executor);
     const attacker = await openSession(executor);
     await attacker.exec("spy = 1");
@@ -465,9 +465,15 @@ describe("sandbox sessions in the executor (fallback mode, as on Fargate)", () =
     renameSync(attacker.socket, victim.socket);
     const reached = await exchange<{ ok: boolean; error?: string; stdout?: string }>(victim.socket, { session: victim.id, op: "exec", code: "print(globals().get('spy'))", stdin: "", timeoutMs: 5000 });
     assert.deepEqual(reached, { ok: false, error: "session: this call names another session (its socket was moved by code); not run" });
-    const own = await exchange<ExecResult>(victim.socket, { session: attacker.id, op: "exec", code: "print(spy)", stdin: "", timeoutMs: 5000 });
-    assert.equal(own?.stdout, "1\n", "the session it reached is the attacker's, and serves its own calls");
-    await exchange(victim.socket, { session: attacker.id, op: "close" });
+    // The zygote sees both socket files are no longer the ones it bound, and binds them again:
+    // each path leads to its own session once more.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const victimAgain = await exchange<ExecResult>(victim.socket, { session: victim.id, op: "exec", code: "print(globals().get('spy'))", stdin: "", timeoutMs: 5000 });
+    assert.equal(victimAgain?.stdout, "None\n", "the victim's socket leads to the victim again");
+    const attackerAgain = await exchange<ExecResult>(attacker.socket, { session: attacker.id, op: "exec", code: "print(spy)", stdin: "", timeoutMs: 5000 });
+    assert.equal(attackerAgain?.stdout, "1\n", "the attacker's socket is bound again at its own path");
+    await exchange(attacker.socket, { session: attacker.id, op: "close" });
+    await exchange(victim.socket, { session: victim.id, op: "close" });
   });
 });
 

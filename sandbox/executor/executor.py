@@ -261,10 +261,10 @@ class _SockFprog(ctypes.Structure):
 
 
 def deny_unix_sockets():
-    """Under gVisor (GVISOR): the process and everything it starts can create no AF_UNIX socket
-    (socketpair stays: it names nothing). The executor's socket answers any process of the
-    container there (SO_PEERCRED cannot tell the api from an execution), so an execution must
-    be unable to connect to it, or to bind one where the api would connect. Needs no_new_privs;
+    """Without a mount namespace, or under gVisor (see confine): the process and everything it
+    starts can create no AF_UNIX socket (socketpair stays: it names nothing). The ipc directory
+    is then in the code's reach, so it must be unable to bind a socket where the api connects,
+    and under gVisor (SO_PEERCRED cannot tell the api from an execution) to connect to one. Needs no_new_privs;
     a filter cannot be removed. seccomp_data: nr at 0, arch at 4, args[0] (low half) at 16."""
     arch, socket_nr = AUDIT_ARCH_AND_SOCKET[os.uname().machine]
     # (code, jt, jf, k): a jump goes to the next instruction plus jt (true) or jf (false).
@@ -348,7 +348,11 @@ def confine(limits, home, isolated):
     if isolated:
         drop_capabilities()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
-    if GVISOR:
+    # Without a mount namespace (modes none and pidns) the ipc directory is in the code's reach,
+    # and it shares our uid: it could move the executor's socket aside and bind its own there,
+    # then read the next caller's code and answer for the executor. No unix socket, then; and
+    # under gVisor, where SO_PEERCRED cannot tell an execution from the api, always.
+    if GVISOR or MODE != "namespaces":
         deny_unix_sockets()
     prctl(PR_SET_DUMPABLE, 0)
 

@@ -42,6 +42,14 @@ def bind_listener(path):
     return listener
 
 
+def inode(path):
+    """The inode of the socket file at `path` (None when there is none)."""
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
 def set_group_access(path, mode, open_mode):
     group = ipc_group()
     os.chmod(path, mode)
@@ -102,9 +110,12 @@ class Handed:
     exits. A session supervisor registers on it (`S<id>\\n`) and gets its calls through it."""
 
     def __init__(self, pid, control):
-        self.pid, self.control, self.received, self.session_id, self.listener = pid, control, b"", None, None
+        self.pid, self.control, self.received, self.session_id, self.listener, self.inode = pid, control, b"", None, None, None
         control.setblocking(False)
 
+
+# How often the zygote checks its socket files are still its own (Zygote.heal).
+HEAL_INTERVAL_MS = 1000
 
 SESSION_REGISTRATION = re.compile(rb"S([0-9a-f]{32})\n")
 
@@ -117,6 +128,7 @@ class Zygote:
     def __init__(self, oom):
         self.oom = oom
         self.listener = bind_listener(ex.SOCKET_PATH)
+        self.listener_inode = inode(ex.SOCKET_PATH)
         self.sessions_dir = sessions_directory()
         self.idle = []  # (pid, control socket) of supervisors waiting for a connection
         self.handed = {}  # control fd -> Handed
@@ -137,8 +149,9 @@ class Zygote:
                 break
             while not self.stopping and len(self.idle) < ex.WARM_POOL:
                 self.fork_supervisor()
-            for fd, _ in self.poller().poll():
+            for fd, _ in self.poller().poll(HEAL_INTERVAL_MS):
                 self.on_ready(fd)
+            self.heal()
         self.wait_for_executions()
 
     def on_term(self, signum, frame):
@@ -269,9 +282,31 @@ class Zygote:
             return
         handed.session_id = session_id
         handed.listener = bind_listener(self.session_socket(session_id))
+        handed.inode = inode(self.session_socket(session_id))
         self.sessions[handed.listener.fileno()] = handed
         handed.control.send(b"k")
         ex.log("info", "session started", session=session_id, sessions=len(self.sessions))
+
+    def heal(self):
+        """Binds again a socket whose file was renamed or unlinked. Where executions share our uid
+        (modes none and pidns) they can do that to files of the ipc directory, though never bind a
+        socket in their place (their seccomp filter refuses them any unix socket,
+        ex.deny_unix_sockets): such an execution cuts the replica off for a second at most."""
+        if self.listener is not None and inode(ex.SOCKET_PATH) != self.listener_inode:
+            ex.log("warning", "the executor's socket was moved: bound again", socket=ex.SOCKET_PATH)
+            self.listener.close()
+            self.listener = bind_listener(ex.SOCKET_PATH)
+            self.listener_inode = inode(ex.SOCKET_PATH)
+        for fd, handed in list(self.sessions.items()):
+            path = self.session_socket(handed.session_id)
+            if inode(path) == handed.inode:
+                continue
+            ex.log("warning", "a session's socket was moved: bound again", session=handed.session_id)
+            del self.sessions[fd]
+            handed.listener.close()
+            handed.listener = bind_listener(path)
+            handed.inode = inode(path)
+            self.sessions[handed.listener.fileno()] = handed
 
     def session_socket(self, session_id):
         return os.path.join(self.sessions_dir, f"{session_id}.sock")
