@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { DataTier, type DataTierArgs } from "../components/data-tier";
+import { utcDay } from "../infra/cluster/eks-versions";
 import { ConfigError } from "../infra/config/problems";
+import { BOOTSTRAP_NODE } from "../infra/database/node-runtime";
 import { renderBootstrapSql } from "../infra/database/sql";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
 
@@ -145,6 +147,13 @@ describe("DataTier on the prod stack (eks)", () => {
     assert.ok(invocation.dependencies.includes(db.urn), "the invocation waits for the database");
   });
 
+  it("runs the bootstrap function on a Node.js runtime Lambda still supports today (it fails on the runtime's deprecation day: bump it)", () => {
+    const fn = graph.get(T.fn, "data-db-bootstrap");
+    assert.equal(fn.inputs.runtime, "nodejs24.x");
+    assert.equal(fn.inputs.handler, "index.handler");
+    assert.ok(utcDay() < BOOTSTRAP_NODE.lambdaDeprecation, `${BOOTSTRAP_NODE.lambdaRuntime} is deprecated since ${BOOTSTRAP_NODE.lambdaDeprecation}; Lambda blocks its updates from ${BOOTSTRAP_NODE.lambdaBlockUpdate}`);
+  });
+
   it("grants the bootstrap function the two secrets and the key, nothing more", () => {
     const policy = JSON.parse(String(graph.get(T.rolePolicy, "data-db-bootstrap-secrets").inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
     assert.deepEqual(policy.Statement.map((s) => s.Action).flat(), ["secretsmanager:GetSecretValue", "kms:Decrypt"]);
@@ -279,6 +288,12 @@ describe("DataTier on kubernetes (the local stack)", () => {
     const redis = JSON.stringify(graph.get(T.statefulSet, "data-redis").inputs);
     assert.match(redis, /secretKeyRef/);
     assert.doesNotMatch(redis, /mock-password/);
+  });
+
+  it("runs the bootstrap Job on the Node.js major the Lambda runs (node:24-alpine)", () => {
+    const job = graph.get(T.job, "data-db-bootstrap");
+    const images = JSON.stringify(job.inputs.spec).match(/"image":"[^"]+"/g);
+    assert.deepEqual(images, ['"image":"node:24-alpine"']);
   });
 
   it("bootstraps with a Job named by the SQL's checksum, which runs the same code as the Lambda", () => {

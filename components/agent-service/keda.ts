@@ -6,8 +6,12 @@ import type { AppAutoscaling } from "./app-args";
 
 /**
  * KEDA, pinned (a range would change what `pulumi up` installs without a diff). Chart 2.21.1 is
- * app v2.21.1 (https://github.com/kedacore/charts/releases/tag/v2.21.1). No values are set: the
- * chart's defaults install its CRDs and operator into the release namespace.
+ * app v2.21.1 (https://github.com/kedacore/charts/discussions/937), the newest release found on
+ * 2026-12-02. No values are set, so no value key can go stale: the chart's defaults
+ * (`crds.install: true`) install its CRDs and operator into the release namespace. The newest copy
+ * of kedacore/charts readable here is main at 1444d00 (2026-08-13, chart 2.20.2): our ScaledObject
+ * validates against its keda.sh/v1alpha1 ScaledObject schema (keda/templates/crds/), checked by hand
+ * (docs/versions.md); 2.21's own CRD could not be read.
  */
 export const KEDA_CHART = { chart: "keda", version: "2.21.1", repo: "https://kedacore.github.io/charts", namespace: "keda" } as const;
 

@@ -149,7 +149,7 @@ export interface DataTierArgs {
   storageClassName?: string;
   /**
    * Images of the in-cluster stores and the bootstrap Job (platform `kubernetes`).
-   * @default postgres "pgvector/pgvector:0.8.1-pg17", redis "redis:7.4-alpine" or "valkey/valkey:8.1-alpine", node "node:22-alpine"
+   * @default postgres "pgvector/pgvector:0.8.1-pg17", redis "redis:7.4-alpine" or "valkey/valkey:8.1-alpine", node "node:24-alpine" (Node.js 22 or later)
    * @example
    * ```ts
    * { images: { postgres: "registry.example.com/pgvector:0.8.1-pg17" } }

@@ -6,6 +6,7 @@ import type * as kms from "@pulumi/aws/kms";
 import * as lambda from "@pulumi/aws/lambda";
 import * as vpc from "@pulumi/aws/vpc";
 import { bundleBootstrap } from "../../infra/database/bundle";
+import { BOOTSTRAP_NODE } from "../../infra/database/node-runtime";
 import { renderBootstrapSql } from "../../infra/database/sql";
 import { serviceRole } from "../../infra/iam";
 import { namedTags, physicalName, standardTags } from "../../infra/naming";
@@ -92,7 +93,8 @@ export function createAwsBootstrap(
       {
         name: functionName,
         description: "Applies the agentyard schema bootstrap to PostgreSQL",
-        runtime: "nodejs22.x",
+        // Node.js 24: Lambda deprecates nodejs22.x on 2027-04-30 (infra/database/node-runtime.ts).
+        runtime: BOOTSTRAP_NODE.lambdaRuntime,
         architectures: ["arm64"],
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleBootstrap("lambda")) }),

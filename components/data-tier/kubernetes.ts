@@ -5,6 +5,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import type * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { bundleBootstrap } from "../../infra/database/bundle";
+import { BOOTSTRAP_NODE } from "../../infra/database/node-runtime";
 import { renderBootstrapSql } from "../../infra/database/sql";
 import { appLabels, restrictedContainerSecurity, restrictedPodSecurity } from "../../infra/kubernetes/hardening";
 import { currentScope } from "../../infra/naming";
@@ -17,7 +18,7 @@ export const DEFAULT_IMAGES = {
   postgres: "pgvector/pgvector:0.8.1-pg17",
   redis: "redis:7.4-alpine",
   valkey: "valkey/valkey:8.1-alpine",
-  node: "node:22-alpine",
+  node: BOOTSTRAP_NODE.jobImage,
 } as const;
 
 /** The uid the postgres, redis and valkey images run as; node's image uses 1000. */

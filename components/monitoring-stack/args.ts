@@ -164,10 +164,10 @@ export interface MonitoringStackArgs {
   storageClassName?: pulumi.Input<string>;
   /**
    * kube-prometheus-stack chart version.
-   * @default "81.6.2"
+   * @default "81.6.9"
    * @example
    * ```ts
-   * { chartVersion: "81.6.2" }
+   * { chartVersion: "81.6.9" }
    * ```
    */
   chartVersion?: string;
@@ -216,7 +216,13 @@ export interface NormalizedMonitoringArgs {
   readonly ruleGroups: readonly RuleGroup[];
 }
 
-export const DEFAULT_CHART_VERSION = "81.6.2";
+/*
+ * The newest 81.x (2026-02-13): the same Prometheus Operator (v0.88.1) and CRDs as 81.6.2, grafana subchart
+ * 11.1.1 -> 11.1.5, and values.yaml changed only in image tags, so our values keep their keys. 82.x to 88.x (88.5.3 on
+ * 2026-08-21, later ones reported) each need the new operator's CRDs applied by hand before the upgrade
+ * (UPGRADE.md), 84.x brings Grafana 13 and 85.x distroless images: a planned upgrade, not a pin bump (docs/versions.md).
+ */
+export const DEFAULT_CHART_VERSION = "81.6.9";
 
 export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs): NormalizedMonitoringArgs {
   const preset = PRESETS[args.preset ?? "prod"];
@@ -228,7 +234,7 @@ export function normalizeMonitoringArgs(name: string, args: MonitoringStackArgs)
   if (!parsed.success) throw new ConfigError(`MonitoringStack "${name}"`, argProblems(parsed.error, settings, "monitoring"));
   const chartVersion = args.chartVersion ?? DEFAULT_CHART_VERSION;
   if (!/^\d+\.\d+\.\d+$/.test(chartVersion)) {
-    throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "chartVersion", got: chartVersion, expected: "an exact chart version such as 81.6.2 (pinned: a range would change the plan on its own)" }]);
+    throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "chartVersion", got: chartVersion, expected: "an exact chart version such as 81.6.9 (pinned: a range would change the plan on its own)" }]);
   }
   if (args.grafanaHost !== undefined && args.platform === "ecs") {
     throw new ConfigError(`MonitoringStack "${name}"`, [{ key: "grafanaHost", got: args.grafanaHost, expected: "not set on ecs (Grafana runs in-cluster on eks and kubernetes only)" }]);

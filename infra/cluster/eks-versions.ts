@@ -7,11 +7,20 @@
  * Sources:
  * - https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#kubernetes-release-calendar
  *   (rows 1.29 to 1.34, as in awsdocs/amazon-eks-user-guide at 013856044148d6eeed4723027a45aa2180536bcb)
- * - 1.35 (EKS release January 2026): https://endoflife.date/amazon-eks, which mirrors the same
- *   calendar; re-check against the AWS page above when you add a row.
+ * - 1.35: AWS's table could not be read here for it (the newest stored copy of the page, above,
+ *   stops at 1.34). The dates are endoflife.date's (https://endoflife.date/amazon-eks), whose EKS
+ *   rows are read by its tooling from AWS's calendar table itself (endoflife-date/endoflife.date,
+ *   products/amazon-eks.md: `release_table` of kubernetes-versions.html, columns "End of standard
+ *   support" and "End of extended support"); its rows 1.29 to 1.34 equal AWS's above, and
+ *   2027-03-27 is AWS's rule (14 months after the EKS release, then 12 more) for an EKS release on
+ *   2026-01-27, the day of EKS Distro's 1.35-eks-3. Re-read AWS's row when the page can be read.
+ * - 1.36 is offered by EKS ("Kubernetes 1.36 is now available in Amazon EKS",
+ *   https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-standard.html) but is not
+ *   listed: its row was in no copy of AWS's table readable here. Add it from the calendar before
+ *   using it (docs/versions.md).
  *
- * Checked on 2026-12-02. A version EKS released after that date is not listed: add its row
- * (from the calendar) before using it.
+ * Checked on 2026-12-02. A version not listed (1.36, and any released later) needs its row from
+ * the calendar before it is used: the config check refuses it until then.
  */
 
 export interface EksVersionSupport {

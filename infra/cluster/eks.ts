@@ -26,7 +26,10 @@ export const CLUSTER_CHARTS = {
   // that tag (lb-controller-policy.ts). Helm installs the chart's CRDs on first install only: on an upgrade, apply
   // helm/aws-load-balancer-controller/crds/crds.yaml of the new tag first (kubernetes-sigs/aws-load-balancer-controller#4555).
   loadBalancerController: { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" },
-  metricsServer: { chart: "metrics-server", version: "3.13.0", repo: "https://kubernetes-sigs.github.io/metrics-server/" },
+  // Chart 3.13.1 (2026-06-11) installs metrics-server 0.8.1, which supports Kubernetes 1.31 and later (the
+  // compatibility matrix of kubernetes-sigs/metrics-server's README); its values.yaml is 3.13.0's, unchanged, and
+  // we set none. Server 0.9.0 (2026-07-13) has no chart yet (docs/versions.md).
+  metricsServer: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server/" },
 } as const;
 
 export const GVISOR_NODE_LABEL = { "agentyard.dev/sandbox": "gvisor" } as const;

@@ -21,8 +21,10 @@ const COMPONENT = "cluster";
  * Karpenter 1.14.1, the newest release whose chart, CRDs and CloudFormation template this repository
  * could read (aws/karpenter-provider-aws at tag v1.14.1). Karpenter supports Kubernetes 1.35 from
  * 1.9 and 1.36 from 1.13 (https://karpenter.sh/docs/upgrading/compatibility/, matrix at v1.14.1), so
- * the default cluster version and the next one are covered. v1.15.1 (2026-10-23) is newer: bump the
- * chart, the CRD and values assets and the template together (infra/assets/karpenter/).
+ * the default cluster version and the next one are covered. v1.15 is newer (karpenter.sh lists v1.15 as latest,
+ * "Release v1.15.0", 2026-10-10; 1.15.1 reported 2026-10-23), but the newest snapshot of the repository readable here
+ * stops at v1.14.1 (2026-08-21): without 1.15's CRDs, values.yaml and template the pin stays (docs/versions.md).
+ * Bump the chart, the CRD and values assets and the template together (infra/assets/karpenter/).
  * The chart is published as an OCI artifact (https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/,
  * "Install Karpenter": `helm upgrade --install karpenter oci://public.ecr.aws/karpenter/karpenter --version ...`).
  * Helm installs the chart's CRDs (crds/) on first install only: on an upgrade, apply the new tag's

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { PACKAGE_ROOT } from "../package-root";
+import { BOOTSTRAP_NODE } from "./node-runtime";
 
 /**
  * The bootstrap entry points, each bundled into one file with `pg`. Bundled from their TypeScript
@@ -14,8 +15,9 @@ const BOOTSTRAP_SOURCES = path.join(PACKAGE_ROOT, "infra", "database", "bootstra
 const cache = new Map<BootstrapEntry, string>();
 
 /**
- * One CommonJS file for Node 20 and later. Deterministic (same source, same bytes), so the plan
- * shows a change only when the code changes; bundled once per process because it takes ~50 ms.
+ * One CommonJS file for Node.js 22 and later (infra/database/node-runtime.ts). Deterministic (same
+ * source, same bytes), so the plan shows a change only when the code changes; bundled once per
+ * process because it takes ~50 ms.
  */
 export function bundleBootstrap(entry: BootstrapEntry): string {
   const cached = cache.get(entry);
@@ -30,7 +32,7 @@ export function bundleBootstrap(entry: BootstrapEntry): string {
     banner: { js: '"use strict";' },
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: BOOTSTRAP_NODE.esbuildTarget,
     format: "cjs",
     write: false,
     legalComments: "none",
