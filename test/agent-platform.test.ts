@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentPlatform, type AgentPlatformArgs } from "../components/agent-platform";
 import { AgentService } from "../components/agent-service";
 import { SandboxHost } from "../components/sandbox-host";
+import { parseStackConfig } from "../infra/config/load";
 import { ConfigError } from "../infra/config/problems";
 import { type ResourceGraph, planComponent } from "./harness";
 
@@ -40,6 +41,11 @@ describe("AgentPlatform: the platform an agent app stands on, from a preset", ()
       assert.ok(graph.ofType("aws:acm/certificate:Certificate").some((c) => c.inputs.domainName === "agents.example.com"));
     });
 
+    it("hands monitoring the cluster: Alertmanager, the trace collector and container logs get their IAM roles", () => {
+      const roles = graph.ofType("aws:iam/role:Role").map((r) => r.name);
+      for (const role of ["monitoring-alertmanager-role", "monitoring-otel-collector-role", "monitoring-cloudwatch-agent-role"]) assert.ok(roles.includes(role), role);
+    });
+
     it("gives the children the URNs they had at the stack's root (aliases), and so their children theirs", async () => {
       const network = platform.network;
       assert.ok(network);
@@ -49,6 +55,20 @@ describe("AgentPlatform: the platform an agent app stands on, from a preset", ()
       const vpcAliases = await Promise.all(pulumi.allAliases([], "net-vpc", "aws:ec2/vpc:Vpc", network, "net").map(resolve));
       assert.ok(vpcAliases.includes("urn:pulumi:prod::agentyard::agentyard:infra:Network$aws:ec2/vpc:Vpc::net-vpc"), vpcAliases.join(", "));
     });
+  });
+
+  it("with clusterMonitoring: false, as the seed examples were first built, gives monitoring no IAM role on eks", async () => {
+    const { graph } = await planComponent(() => new AgentPlatform("platform", { platform: "eks", preset: "prod", ...SITE, clusterMonitoring: false }), { stack: "prod" });
+    assert.deepEqual(graph.ofType("aws:iam/role:Role").filter((r) => r.name.startsWith("monitoring-")).map((r) => r.name), []);
+  });
+
+  it("sizes every child from the validated config's settings when given, the args over them", async () => {
+    const raw = { "agentyard:platform": "ecs", "agentyard:preset": "dev", "agentyard:cluster": JSON.stringify({ architecture: "x86_64" }), "agentyard:database": JSON.stringify({ instanceClass: "db.t4g.large" }), "agentyard:network": JSON.stringify({ azCount: 3 }), "aws:region": "us-east-1" };
+    const { settings } = parseStackConfig(raw, { project: "agentyard", stack: "dev" });
+    const { graph } = await planComponent(() => new AgentPlatform("platform", { platform: "ecs", preset: "dev", settings, cidr: "10.91.0.0/16" }), { stack: "dev" });
+    assert.equal(graph.get("aws:rds/instance:Instance", "data-db").inputs.instanceClass, "db.t4g.large");
+    assert.equal(graph.ofType("aws:ec2/subnet:Subnet").filter((s) => s.name.startsWith("net-public-")).length, 3);
+    assert.equal(graph.get("aws:ec2/vpc:Vpc", "net-vpc").inputs.cidrBlock, "10.91.0.0/16");
   });
 
   it("on ecs creates an ECS Fargate cluster instead of EKS", async () => {

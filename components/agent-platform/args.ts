@@ -1,7 +1,7 @@
 import type { RuleGroup } from "../../infra/monitoring/rules";
 import { ConfigError, type ConfigProblem } from "../../infra/config/problems";
 import { AWS_REGION_PATTERN, type EnvironmentSettings, type Platform, type PresetName, PLATFORMS, PRESET_NAMES, clusterSection } from "../../infra/config/schema";
-import { argProblems } from "../../infra/config/zod-problems";
+import { argProblems, definedOnly } from "../../infra/config/zod-problems";
 import { PRESETS } from "../../infra/config/presets";
 import { type NetworkArgs, normalizeNetworkArgs } from "../../infra/network/network";
 import { type DataTierArgs, normalizeDataTierArgs } from "../data-tier/args";
@@ -49,6 +49,17 @@ export interface AgentPlatformArgs {
    * ```
    */
   preset?: PresetName;
+  /**
+   * The validated stack config's settings (`StackConfig.settings` from readStackConfig or
+   * parseStackConfig): every child is sized from its section (network, cluster, loadBalancer,
+   * database, cache, monitoring, logs, deletionProtection). The args below override their keys.
+   * @default the preset's settings
+   * @example
+   * ```ts
+   * { settings: readStackConfig().settings }
+   * ```
+   */
+  settings?: EnvironmentSettings;
   /**
    * The AWS region of the EKS cluster (its kubeconfig and logs name it). Required on `eks`.
    * @default none (an `eks` platform without one is refused)
@@ -124,6 +135,16 @@ export interface AgentPlatformArgs {
    */
   authPathPatterns?: string[];
   /**
+   * The namespace of the load balancer's Ingresses (`kubernetes`): the agents' own, since an Ingress
+   * routes only to Services in its namespace.
+   * @default the load balancer's default namespace
+   * @example
+   * ```ts
+   * { ingressNamespace: "agentyard-prod-agents" }
+   * ```
+   */
+  ingressNamespace?: LoadBalancerArgs["namespace"];
+  /**
    * Build the data tier (PostgreSQL with pgvector, Redis); off for a platform whose apps keep no state (an MCP sandbox).
    * @default true
    * @example
@@ -159,6 +180,18 @@ export interface AgentPlatformArgs {
    * ```
    */
   alertEmails?: string[];
+  /**
+   * On `eks`, hand the monitoring stack the cluster: IAM roles (IRSA) for Alertmanager (it
+   * publishes to the alert topic, so e-mails go out), the OpenTelemetry collector (X-Ray) and
+   * container logs to CloudWatch, and Prometheus's volume on the cluster's StorageClass by name.
+   * Off, none of these reach AWS from an eks cluster.
+   * @default true
+   * @example
+   * ```ts
+   * { clusterMonitoring: false }
+   * ```
+   */
+  clusterMonitoring?: boolean;
   /**
    * Alert groups on the apps' own metric names and labels, beside the shipped ones.
    * @default none
@@ -196,12 +229,14 @@ export interface NormalizedAgentPlatformArgs {
   /** `eks`, `ecs`: the VPC. */
   readonly network: NetworkArgs | undefined;
   /** `eks`: the cluster's settings (the preset's, with the API's endpoint access) and region. */
-  readonly eks: { readonly settings: EnvironmentSettings["cluster"]; readonly region: string; readonly logRetentionDays: number } | undefined;
+  readonly eks: { readonly settings: EnvironmentSettings["cluster"]; readonly region: string; readonly logRetentionDays: number; readonly gvisorNodeGroup: boolean } | undefined;
   /** `ecs`: the Fargate cluster's settings. */
   readonly ecs: { readonly settings: EnvironmentSettings["cluster"] } | undefined;
   readonly loadBalancer: (wiring: PlatformWiring) => LoadBalancerArgs;
   readonly dataTier: ((wiring: PlatformWiring) => DataTierArgs) | undefined;
-  readonly monitoring: Omit<MonitoringStackArgs, "dataTier" | "provider" | "ecsCluster">;
+  readonly monitoring: Omit<MonitoringStackArgs, "dataTier" | "provider" | "ecsCluster" | "cluster" | "storageClassName">;
+  /** `eks`: the monitoring stack gets the cluster and its StorageClass. */
+  readonly clusterMonitoring: boolean;
 }
 
 /**
@@ -216,6 +251,7 @@ export function normalizeAgentPlatformArgs(name: string, args: AgentPlatformArgs
   const presetName = args.preset ?? "prod";
   if (!(PRESET_NAMES as readonly string[]).includes(presetName)) throw new ConfigError(subject, [{ key: "preset", got: args.preset, expected: `one of ${PRESET_NAMES.join(", ")}` }]);
   const preset = PRESETS[presetName];
+  const base = args.settings ?? preset;
   const { platform } = args;
   const names = { ...DEFAULT_CHILD_NAMES, ...args.names };
   const problems: ConfigProblem[] = [];
@@ -229,32 +265,34 @@ export function normalizeAgentPlatformArgs(name: string, args: AgentPlatformArgs
   };
 
   const onAws = platform !== "kubernetes";
-  const network: NetworkArgs | undefined = onAws ? { preset: presetName, cidr: args.cidr } : undefined;
+  const network: NetworkArgs | undefined = onAws ? { preset: presetName, ...base.network, ...definedOnly({ cidr: args.cidr }), flowLogRetentionDays: base.logs.retentionDays } : undefined;
   let azCount = preset.network.azCount;
   if (network) collect(() => (azCount = normalizeNetworkArgs(names.network, network).azCount));
 
   let eks: NormalizedAgentPlatformArgs["eks"];
   if (platform === "eks") {
-    const endpointAccess = { privateCidrs: args.apiPrivateCidrs ?? [], ...(args.apiPublicCidrs ? { publicCidrs: args.apiPublicCidrs } : {}) };
-    const settings = { ...preset.cluster, endpointAccess };
+    const given = args.apiPrivateCidrs !== undefined || args.apiPublicCidrs !== undefined;
+    const endpointAccess = given ? { privateCidrs: args.apiPrivateCidrs ?? [], ...(args.apiPublicCidrs ? { publicCidrs: args.apiPublicCidrs } : {}) } : base.cluster.endpointAccess;
+    const settings = { ...base.cluster, endpointAccess };
     const parsed = clusterSection.safeParse(settings);
     if (!parsed.success) problems.push(...argProblems(parsed.error, settings, "cluster"));
-    if (endpointAccess.privateCidrs.length === 0 && !endpointAccess.publicCidrs?.length) {
+    if (!endpointAccess.privateCidrs?.length && !endpointAccess.publicCidrs?.length) {
       problems.push({ key: "apiPrivateCidrs", got: args.apiPrivateCidrs, expected: "at least one CIDR in apiPrivateCidrs or apiPublicCidrs: the deployer reaches the EKS API to install charts" });
     }
     if (args.region === undefined || !AWS_REGION_PATTERN.test(args.region)) problems.push({ key: "region", got: args.region, expected: "an AWS region such as us-east-1 (required on eks)" });
-    eks = { settings, region: args.region ?? "", logRetentionDays: preset.logs.retentionDays };
+    eks = { settings, region: args.region ?? "", logRetentionDays: base.logs.retentionDays, gvisorNodeGroup: base.sandbox.gvisor };
   }
-  const ecs = platform === "ecs" ? { settings: preset.cluster } : undefined;
+  const ecs = platform === "ecs" ? { settings: base.cluster } : undefined;
 
   const loadBalancer = (wiring: PlatformWiring): LoadBalancerArgs => ({
     platform,
     preset: presetName,
     ...(onAws ? { vpcId: wiring.vpcId, publicSubnetIds: wiring.publicSubnetIds, workloadSecurityGroupIds: wiring.workloadSecurityGroupIds } : {}),
-    domain: args.domain,
-    hostedZoneId: args.hostedZoneId,
-    idleTimeoutSeconds: args.idleTimeoutSeconds,
+    ...base.loadBalancer,
+    deletionProtection: base.deletionProtection,
+    ...definedOnly({ domain: args.domain, hostedZoneId: args.hostedZoneId, idleTimeoutSeconds: args.idleTimeoutSeconds }),
     authPathPatterns: args.authPathPatterns,
+    namespace: args.ingressNamespace,
   });
   const dataTier =
     args.dataTier === false
@@ -263,10 +301,14 @@ export function normalizeAgentPlatformArgs(name: string, args: AgentPlatformArgs
           platform,
           preset: presetName,
           ...(onAws ? { vpcId: wiring.vpcId, isolatedSubnetIds: wiring.isolatedSubnetIds, privateSubnetIds: wiring.privateSubnetIds, workloadSecurityGroupIds: wiring.workloadSecurityGroupIds } : {}),
+          database: { ...base.database, ...definedOnly({ backupCopyRegion: args.backupCopyRegion }) },
+          cache: base.cache,
+          deletionProtection: base.deletionProtection,
+          logRetentionDays: base.logs.retentionDays,
           embeddingDimensions: args.embeddingDimensions,
-          ...(args.backupCopyRegion ? { database: { backupCopyRegion: args.backupCopyRegion } } : {}),
         });
-  const monitoring = { platform, preset: presetName, appRuleGroups: args.appRuleGroups, alerts: { emails: args.alertEmails } };
+  const alerts = args.alertEmails ? { ...base.monitoring.alerts, emails: args.alertEmails } : base.monitoring.alerts;
+  const monitoring = { platform, preset: presetName, ...base.monitoring, alerts, appRuleGroups: args.appRuleGroups, logRetentionDays: base.logs.retentionDays };
 
   const standIn: PlatformWiring = onAws
     ? { vpcId: "vpc-pending", publicSubnetIds: Array.from({ length: azCount }, () => "subnet-pending"), privateSubnetIds: ["subnet-pending"], isolatedSubnetIds: Array.from({ length: azCount }, () => "subnet-pending"), workloadSecurityGroupIds: [] }
@@ -276,5 +318,5 @@ export function normalizeAgentPlatformArgs(name: string, args: AgentPlatformArgs
   collect(() => normalizeMonitoringArgs(names.monitoring, monitoring));
   if (problems.length > 0) throw new ConfigError(subject, problems);
 
-  return { platform, preset: presetName, names, network, eks, ecs, loadBalancer, dataTier, monitoring };
+  return { platform, preset: presetName, names, network, eks, ecs, loadBalancer, dataTier, monitoring, clusterMonitoring: args.clusterMonitoring ?? true };
 }

@@ -28,7 +28,9 @@ export type SandboxPlacement = Required<Pick<SandboxHostArgs, "platform" | "pres
  * `sandboxPlacement`, the data tier and the load balancer.
  *
  * The children keep the names (and, through aliases, the URNs) they had when the seed examples
- * built them by hand at the stack's root, so adopting the component replaces nothing.
+ * built them by hand at the stack's root, so adopting the component replaces nothing; `names`
+ * keeps other names (the reference stacks'). With `settings`, the validated stack config, every
+ * child is sized from it; without, from the preset.
  *
  * @example
  * ```ts
@@ -36,7 +38,7 @@ export type SandboxPlacement = Required<Pick<SandboxHostArgs, "platform" | "pres
  * new AgentService("app", { ...platform.agentPlacement, image, dataTier: platform.dataTier, loadBalancer: platform.loadBalancer, route: { priority: 100, pathPatterns: ["/*"] } });
  * ```
  */
-export class AgentPlatform extends pulumi.ComponentResource {
+export class AgentPlatform<WithData extends boolean = true> extends pulumi.ComponentResource {
   readonly platform: Platform;
   readonly preset: PresetName;
   /** The VPC (`eks`, `ecs`). */
@@ -46,8 +48,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   /** The ECS Fargate cluster (`ecs`). */
   readonly ecsCluster: EcsCluster | undefined;
   readonly loadBalancer: LoadBalancer;
-  /** PostgreSQL and Redis; undefined with `dataTier: false`. */
-  readonly dataTier: DataTier | undefined;
+  /** PostgreSQL and Redis; undefined with `dataTier: false` (the type says so when the flag is a literal). */
+  readonly dataTier: WithData extends false ? undefined : DataTier;
   readonly monitoring: MonitoringStack;
   /** The load balancer's public URL. */
   readonly url: pulumi.Output<string>;
@@ -56,21 +58,22 @@ export class AgentPlatform extends pulumi.ComponentResource {
   /** `platform`, `preset`, the cluster SandboxHost runs in and what it needs there: the monitoring namespace (eks, kubernetes), the VPC endpoints (ecs). */
   readonly sandboxPlacement: SandboxPlacement;
 
-  constructor(name: string, args: AgentPlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: AgentPlatformArgs & { dataTier?: WithData }, opts: pulumi.ComponentResourceOptions = {}) {
     const config = normalizeAgentPlatformArgs(name, args);
     super("agentyard:components:AgentPlatform", name, {}, opts);
     const { platform, preset, names } = config;
     this.platform = platform;
     this.preset = preset;
-    // The seed examples built these at the stack's root before this component existed: the alias
+    // The seed examples and the reference stacks built these at the stack's root before this component existed: the alias
     // carries their URNs (and, by Pulumi's inherited aliases, their children's) over, so nothing is replaced.
-    // https://www.pulumi.com/docs/iac/concepts/options/aliases/
+    // https://www.pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases/ ("wrapping
+    // resources in a component: { parent: <root-stack> } on each child").
     const child: pulumi.ComponentResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
 
     const network = config.network ? new Network(names.network, config.network, child) : undefined;
     const cluster =
       config.eks && network
-        ? new EksCluster(names.cluster, { settings: config.eks.settings, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, logRetentionDays: config.eks.logRetentionDays, region: config.eks.region }, child)
+        ? new EksCluster(names.cluster, { ...config.eks, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds }, child)
         : undefined;
     const ecsCluster = config.ecs && network ? new EcsCluster(names.ecsCluster, { settings: config.ecs.settings, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds }, child) : undefined;
     const wiring = network
@@ -78,13 +81,15 @@ export class AgentPlatform extends pulumi.ComponentResource {
       : {};
     const loadBalancer = new LoadBalancer(names.loadBalancer, config.loadBalancer(wiring), child);
     const dataTier = config.dataTier ? new DataTier(names.dataTier, config.dataTier(wiring), child) : undefined;
-    const monitoring = new MonitoringStack(names.monitoring, { ...config.monitoring, dataTier, provider: cluster?.provider, ecsCluster }, child);
+    const onCluster = cluster && config.clusterMonitoring ? { cluster, storageClassName: cluster.storageClassName } : {};
+    const monitoring = new MonitoringStack(names.monitoring, { ...config.monitoring, dataTier, provider: cluster?.provider, ecsCluster, ...onCluster }, child);
 
     this.network = network;
     this.cluster = cluster;
     this.ecsCluster = ecsCluster;
     this.loadBalancer = loadBalancer;
-    this.dataTier = dataTier;
+    // Built exactly when args.dataTier is not false, which is what WithData records.
+    this.dataTier = dataTier as WithData extends false ? undefined : DataTier;
     this.monitoring = monitoring;
     this.url = loadBalancer.url;
     this.agentPlacement = { platform, preset, cluster, ecsCluster };

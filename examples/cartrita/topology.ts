@@ -28,6 +28,9 @@ export function defineTopology(platform: "eks" | "ecs", secretValues: Record<str
     platform,
     preset: "prod",
     ...readSiteConfig(),
+    // Off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM role, so
+    // e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
+    clusterMonitoring: false,
     cidr: "10.83.0.0/16",
     // OpenAI's text-embedding-3-small, the guide's vector store.
     embeddingDimensions: 1536,
@@ -36,7 +39,7 @@ export function defineTopology(platform: "eks" | "ecs", secretValues: Record<str
     // The guide's five alerts, on its own label (`status_code`) and connection gauge.
     appRuleGroups: [appAlertGroup("cartrita", { statusLabel: "status_code", dbConnections: { gauge: "db_connections_active", max: 80 } })],
   });
-  const master = base.dataTier?.masterSecretArn;
+  const master = base.dataTier.masterSecretArn;
   const app = new AgentService("cartrita", {
     ...base.agentPlacement,
     image: "ghcr.io/acme/cartrita:3.2.0",
