@@ -14,6 +14,16 @@ export { EksCluster, type EksClusterArgs } from "../infra/cluster/eks";
 export { ContainerImage, type ContainerImageArgs } from "../infra/images/image";
 export { AgentService, type AgentServiceArgs } from "./agent-service";
 export { SandboxHost, type SandboxHostArgs } from "./sandbox-host";
+export {
+  AgentPlatform,
+  type AgentPlatformArgs,
+  type AgentPlatformChildNames,
+  type AgentPlacement,
+  type SandboxPlacement,
+  DEFAULT_CHILD_NAMES,
+  readSiteConfig,
+  type SiteConfig,
+} from "./agent-platform";
 export { estimateCost, type CostEstimate } from "../cli/cost/estimate";
 export { type Transform, applyTransform } from "../infra/transform";
 export { physicalName, requireNameFits, standardTags, AWS_NAME_LIMITS, type AwsNameKind } from "../infra/naming";

@@ -2,13 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../infra/config/load";
 import { AgentService } from "../components/agent-service";
 import { agentAppArgs } from "./agent-app";
-import { DataTier } from "../components/data-tier";
-import { LoadBalancer } from "../components/load-balancer";
-import { MonitoringStack } from "../components/monitoring-stack";
+import { AgentPlatform, type AgentPlacement } from "../components/agent-platform";
+import type { DataTier } from "../components/data-tier";
+import type { LoadBalancer } from "../components/load-balancer";
+import type { MonitoringStack } from "../components/monitoring-stack";
 import { SandboxHost, type SandboxHostArgs } from "../components/sandbox-host";
-import { EcsCluster } from "../infra/cluster/ecs";
-import { EksCluster } from "../infra/cluster/eks";
-import { Network } from "../infra/network/network";
 import { currentScope } from "../infra/naming";
 
 /** What a stack exports. Secret values are never exported, only their ARNs. */
@@ -43,89 +41,46 @@ export interface PlatformOutputs {
 }
 
 /**
- * Composes the platform for one validated stack config: the network and cluster (AWS), the load
- * balancer, the data tier, the sandbox, the agent service (when an image is configured) and
- * monitoring; on `ecs` the services run on Fargate.
+ * The names the reference stacks gave the platform's parts before AgentPlatform existed (child
+ * names are forever: AgentPlatform aliases the root, these keep the names).
+ */
+const STACK_NAMES = { network: "network", ecsCluster: "ecs", loadBalancer: "public" };
+
+/**
+ * Composes the platform for one validated stack config: AgentPlatform (the network and cluster on
+ * AWS, the load balancer, the data tier and monitoring), the sandbox and the agent service (when
+ * an image is configured); on `ecs` the services run on Fargate.
  */
 export function definePlatform(config: StackConfig): PlatformOutputs {
   const { settings } = config;
   const base = { platform: config.platform, preset: config.preset, region: config.region };
-  const lbSettings = { ...settings.loadBalancer, deletionProtection: settings.deletionProtection };
   const scope = currentScope();
   const agentsNamespace = `${scope.project}-${scope.stack}-agents`.slice(0, 63);
   const warnings: string[] = [];
-
-  if (config.platform === "kubernetes") {
-    const lb = new LoadBalancer("public", { platform: config.platform, preset: config.preset, ...lbSettings, namespace: agentsNamespace });
-    const data = new DataTier("data", { platform: config.platform, preset: config.preset, database: settings.database, cache: settings.cache });
-    const monitoring = monitoringFor(config, data, undefined, undefined);
-    const sandbox = new SandboxHost("sandbox", { platform: config.platform, preset: config.preset, settings: settings.sandbox, monitoringNamespace: monitoring.namespace, ...claimantsFor(config, agentsNamespace) });
-    const agents = agentsFor(config, { data, sandbox, lb, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
-    return {
-      ...base,
-      url: lb.url,
-      warnings: [...lb.warnings, ...monitoring.warnings, ...warnings],
-      ...dataOutputs(data),
-      ...monitoringOutputs(monitoring),
-      sandboxUrl: sandbox.url,
-      sandboxImage: sandbox.image,
-      agentImage: agents?.image,
-      logsCommand: pulumi.interpolate`kubectl logs -n ${sandbox.namespace} deploy/sandbox -f`,
-    };
-  }
-
-  const network = new Network("network", { preset: config.preset, ...settings.network, flowLogRetentionDays: settings.logs.retentionDays });
-  const cluster =
-    config.platform === "eks"
-      ? new EksCluster("cluster", {
-          settings: settings.cluster,
-          vpcId: network.vpcId,
-          privateSubnetIds: network.privateSubnetIds,
-          logRetentionDays: settings.logs.retentionDays,
-          region: config.region ?? "",
-          gvisorNodeGroup: settings.sandbox.gvisor,
-        })
-      : undefined;
-  const lb = new LoadBalancer("public", {
+  const platform = new AgentPlatform("platform", {
     platform: config.platform,
     preset: config.preset,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnetIds,
-    workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
-    ...lbSettings,
+    settings,
+    region: config.region,
+    ingressNamespace: config.platform === "kubernetes" ? agentsNamespace : undefined,
+    names: STACK_NAMES,
   });
-  const data = new DataTier("data", {
-    platform: config.platform,
-    preset: config.preset,
-    vpcId: network.vpcId,
-    isolatedSubnetIds: network.isolatedSubnetIds,
-    privateSubnetIds: network.privateSubnetIds,
-    database: settings.database,
-    cache: settings.cache,
-    deletionProtection: settings.deletionProtection,
-    logRetentionDays: settings.logs.retentionDays,
-    workloadSecurityGroupIds: cluster ? [cluster.nodeSecurityGroupId] : [],
+  const { network, cluster, ecsCluster, loadBalancer: lb, dataTier: data, monitoring } = platform;
+  const sandbox = new SandboxHost("sandbox", {
+    ...platform.sandboxPlacement,
+    settings: settings.sandbox,
+    ...(ecsCluster ? { logRetentionDays: settings.logs.retentionDays } : claimantsFor(config, agentsNamespace)),
   });
-  const ecsCluster = cluster ? undefined : new EcsCluster("ecs", { settings: settings.cluster, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds });
-  const monitoring = monitoringFor(config, data, cluster, ecsCluster);
-  let sandbox: SandboxHost;
-  let agents: AgentService | undefined;
-  if (cluster) {
-    sandbox = new SandboxHost("sandbox", { platform: "eks", preset: config.preset, settings: settings.sandbox, cluster, monitoringNamespace: monitoring.namespace, ...claimantsFor(config, agentsNamespace) });
-    agents = agentsFor(config, { data, sandbox, lb, cluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
-  } else {
-    const awsEndpoints = network.endpointSecurityGroupId ? { securityGroupId: network.endpointSecurityGroupId, s3PrefixListId: network.s3PrefixListId } : undefined;
-    sandbox = new SandboxHost("sandbox", { platform: "ecs", preset: config.preset, settings: settings.sandbox, ecsCluster, awsEndpoints, logRetentionDays: settings.logs.retentionDays });
-    agents = agentsFor(config, { data, sandbox, lb, ecsCluster, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
-    monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget && { ...agents.metricsTarget, otlp: true }].filter((t) => t !== undefined));
-  }
+  const agents = agentsFor(config, { data, sandbox, lb, placement: platform.agentPlacement, namespace: agentsNamespace, otlpEndpoint: monitoring.otlpEndpoint }, warnings);
+  if (ecsCluster) monitoring.collect([sandbox.metricsTarget, agents?.metricsTarget && { ...agents.metricsTarget, otlp: true }].filter((t) => t !== undefined));
   for (const warning of warnings) pulumi.log.warn(warning);
+  const region = config.region ?? "";
   return {
     ...base,
-    vpcId: network.vpcId,
-    privateSubnetIds: network.privateSubnetIds,
-    publicSubnetIds: network.publicSubnetIds,
-    isolatedSubnetIds: network.isolatedSubnetIds,
+    vpcId: network?.vpcId,
+    privateSubnetIds: network?.privateSubnetIds,
+    publicSubnetIds: network?.publicSubnetIds,
+    isolatedSubnetIds: network?.isolatedSubnetIds,
     url: lb.url,
     warnings: [...lb.warnings, ...monitoring.warnings, ...warnings],
     ...dataOutputs(data),
@@ -133,14 +88,14 @@ export function definePlatform(config: StackConfig): PlatformOutputs {
     clusterName: cluster?.name,
     // The first admin role when there is one: the deployer's own identity otherwise (it is the cluster's creator).
     kubeconfigCommand: cluster
-      ? pulumi.interpolate`aws eks update-kubeconfig --region ${config.region ?? ""} --name ${cluster.name}${settings.cluster.adminRoleArns[0] ? ` --role-arn ${settings.cluster.adminRoleArns[0]}` : ""}`
+      ? pulumi.interpolate`aws eks update-kubeconfig --region ${region} --name ${cluster.name}${settings.cluster.adminRoleArns[0] ? ` --role-arn ${settings.cluster.adminRoleArns[0]}` : ""}`
       : undefined,
     sandboxUrl: sandbox.url,
     sandboxImage: sandbox.image,
     agentImage: agents?.image,
-    logsCommand: cluster
-      ? pulumi.interpolate`kubectl logs -n ${sandbox.namespace} deploy/sandbox -f`
-      : pulumi.output(`aws logs tail /agentyard/${scope.project}-${scope.stack}-sandbox --follow --region ${config.region ?? ""}`),
+    logsCommand: ecsCluster
+      ? pulumi.output(`aws logs tail /agentyard/${scope.project}-${scope.stack}-sandbox --follow --region ${region}`)
+      : pulumi.interpolate`kubectl logs -n ${sandbox.namespace} deploy/sandbox -f`,
   };
 }
 
@@ -158,7 +113,7 @@ function claimantsFor(config: StackConfig, agentsNamespace: string): Pick<Sandbo
 
 function agentsFor(
   config: StackConfig,
-  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; cluster?: EksCluster; ecsCluster?: EcsCluster; namespace: string; otlpEndpoint: pulumi.Output<string> | undefined },
+  parts: { data: DataTier; sandbox: SandboxHost; lb: LoadBalancer; placement: AgentPlacement; namespace: string; otlpEndpoint: pulumi.Output<string> | undefined },
   warnings: string[],
 ): AgentService | undefined {
   const { minReplicas, maxReplicas, cpu, memoryMb, image, ...app } = config.settings.agents;
@@ -168,8 +123,7 @@ function agentsFor(
   }
   const worker = app.kind === "worker";
   return new AgentService(AGENTS, {
-    platform: config.platform,
-    preset: config.preset,
+    ...parts.placement,
     settings: { minReplicas, maxReplicas, cpu, memoryMb },
     image,
     ...agentAppArgs(app),
@@ -179,8 +133,6 @@ function agentsFor(
     sandboxClaims: parts.sandbox.claims,
     loadBalancer: worker ? undefined : parts.lb,
     route: worker ? undefined : (app.route ?? { priority: 100, pathPatterns: ["/*"] }),
-    cluster: parts.cluster,
-    ecsCluster: parts.ecsCluster,
     logRetentionDays: config.settings.logs.retentionDays,
     namespace: parts.namespace,
     // The pool size the config check holds against max_connections; IAM connect rights when behind RDS Proxy.
@@ -197,20 +149,6 @@ function dataOutputs(data: DataTier) {
     dataSecretArns: data.secretArns,
     databaseBootstrapChecksum: data.bootstrapChecksum,
   };
-}
-
-function monitoringFor(config: StackConfig, data: DataTier, cluster: EksCluster | undefined, ecsCluster: EcsCluster | undefined): MonitoringStack {
-  return new MonitoringStack("monitoring", {
-    platform: config.platform,
-    preset: config.preset,
-    ...config.settings.monitoring,
-    dataTier: data,
-    provider: cluster?.provider,
-    storageClassName: cluster?.storageClassName,
-    cluster,
-    ecsCluster,
-    logRetentionDays: config.settings.logs.retentionDays,
-  });
 }
 
 function monitoringOutputs(monitoring: MonitoringStack) {

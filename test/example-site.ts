@@ -1,4 +1,4 @@
-// The `site:` config a staging or prod example needs (examples/*/site.ts), as its stack files set it.
+// The `site:` config a staging or prod example needs (read by readSiteConfig, components/agent-platform/site.ts), as its stack files set it.
 export const EXAMPLE_SITE = {
   "site:domain": "agents.example.com",
   "site:hostedZoneId": "Z0EXAMPLEREPLACEME00",

@@ -99,8 +99,10 @@ describe("agentyard plan (npm run plan)", () => {
     const out = run.stdout;
     assert.match(out, /^Plan of stack prod \(project agentyard, platform eks, preset prod, region us-east-1\): (\d+) resources, evaluated offline in \d+ ms\n/);
     const count = Number(/: (\d+) resources/.exec(out)?.[1]);
-    assert.match(out, /\n \+ {3}agentyard:infra:Network +network +create\n \+ {3}├─ aws:cloudwatch:LogGroup +network-flow-logs +create\n/);
-    assert.match(out, /\n \+ {3}│ {2}└─ aws:rds:Instance|├─ aws:rds:Instance +data-db +create/);
+    // The stack's platform is one AgentPlatform; the network is its last child, the flow logs the network's first.
+    assert.match(out, /\n \+ {3}agentyard:components:AgentPlatform +platform +create\n/);
+    assert.match(out, /\n \+ {3}└─ agentyard:infra:Network +network +create\n \+ {6}├─ aws:cloudwatch:LogGroup +network-flow-logs +create\n/);
+    assert.match(out, /\n \+ {3}│ {2}[├└]─ aws:rds:Instance +data-db +create/);
     assert.doesNotMatch(out, /aws:rds\/instance:Instance/);
     assert.doesNotMatch(out, /^ - /m, "nothing is deleted in a fresh plan");
     // The program's warnings come together after the tree, then the summary, as pulumi preview prints them.

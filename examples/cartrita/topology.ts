@@ -1,7 +1,6 @@
 // Seed 003 (Cartrita, a Node.js multi-agent platform) on agentyard. See README.md for the mapping.
 import type * as pulumi from "@pulumi/pulumi";
-import { AgentService, appAlertGroup } from "agentyard";
-import { type AwsPlatform, definePlatformBase } from "./platform";
+import { AgentPlatform, AgentService, appAlertGroup, readSiteConfig } from "agentyard";
 
 /** The guide's "API Keys" and "Security" variables: values from `pulumi config set --secret`. */
 export const APP_SECRET_NAMES = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DEEPGRAM_API_KEY", "GITHUB_TOKEN", "JWT_SECRET", "ENCRYPTION_KEY", "SENTRY_DSN"] as const;
@@ -24,9 +23,14 @@ export const CARTRITA_ENV = {
   STREAMING_ENABLED: "true",
 };
 
-export function defineTopology(platform: AwsPlatform, secretValues: Record<string, pulumi.Input<string>>) {
-  const base = definePlatformBase(platform, {
+export function defineTopology(platform: "eks" | "ecs", secretValues: Record<string, pulumi.Input<string>>) {
+  const base = new AgentPlatform("platform", {
+    platform,
     preset: "prod",
+    ...readSiteConfig(),
+    // Off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM role, so
+    // e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
+    clusterMonitoring: false,
     cidr: "10.83.0.0/16",
     // OpenAI's text-embedding-3-small, the guide's vector store.
     embeddingDimensions: 1536,
@@ -35,15 +39,15 @@ export function defineTopology(platform: AwsPlatform, secretValues: Record<strin
     // The guide's five alerts, on its own label (`status_code`) and connection gauge.
     appRuleGroups: [appAlertGroup("cartrita", { statusLabel: "status_code", dbConnections: { gauge: "db_connections_active", max: 80 } })],
   });
-  const master = base.data.masterSecretArn;
+  const master = base.dataTier.masterSecretArn;
   const app = new AgentService("cartrita", {
-    ...base.shared,
+    ...base.agentPlacement,
     image: "ghcr.io/acme/cartrita:3.2.0",
     port: 3000,
     settings: { minReplicas: 3, maxReplicas: 10, cpu: 500, memoryMb: 4096 },
     env: CARTRITA_ENV,
     secretValues,
-    dataTier: base.data,
+    dataTier: base.dataTier,
     probes: {
       liveness: { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
       readiness: { path: "/health", initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
@@ -60,9 +64,9 @@ export function defineTopology(platform: AwsPlatform, secretValues: Record<strin
             },
           }
         : undefined,
-    loadBalancer: base.lb,
+    loadBalancer: base.loadBalancer,
     route: { priority: 100, pathPatterns: ["/*"] },
     namespace: "cartrita-prod",
   });
-  return { url: base.lb.url, service: app.url };
+  return { url: base.url, service: app.url };
 }

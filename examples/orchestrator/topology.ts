@@ -1,17 +1,15 @@
 // Seed 002 (a Python tool orchestrator) on agentyard. See README.md for the mapping.
 import type * as pulumi from "@pulumi/pulumi";
-import { AgentService, SandboxHost } from "agentyard";
-import { type AwsPlatform, definePlatformBase } from "./platform";
+import { AgentPlatform, AgentService, SandboxHost, readSiteConfig } from "agentyard";
 
-export function defineTopology(platform: AwsPlatform, secretValues: Record<string, pulumi.Input<string>>) {
-  const base = definePlatformBase(platform, { preset: "staging", cidr: "10.82.0.0/16" });
+export function defineTopology(platform: "eks" | "ecs", secretValues: Record<string, pulumi.Input<string>>) {
+  // clusterMonitoring off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM
+  // role, so e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
+  const base = new AgentPlatform("platform", { platform, preset: "staging", cidr: "10.82.0.0/16", ...readSiteConfig(), clusterMonitoring: false });
   // The guide's ProgrammaticToolExecutor runs code in-process; here code runs in the sandbox service instead.
-  const sandbox =
-    platform === "eks"
-      ? new SandboxHost("sandbox", { platform, preset: "staging", cluster: base.cluster, settings: { timeoutMs: 30000, maxConcurrent: 10 }, monitoringNamespace: base.monitoring.namespace })
-      : new SandboxHost("sandbox", { platform, preset: "staging", ecsCluster: base.ecsCluster, settings: { timeoutMs: 30000, maxConcurrent: 10 }, awsEndpoints: base.network.endpointSecurityGroupId ? { securityGroupId: base.network.endpointSecurityGroupId, s3PrefixListId: base.network.s3PrefixListId } : undefined });
+  const sandbox = new SandboxHost("sandbox", { ...base.sandboxPlacement, settings: { timeoutMs: 30000, maxConcurrent: 10 } });
   const app = new AgentService("orchestrator", {
-    ...base.shared,
+    ...base.agentPlacement,
     preset: "staging",
     image: "ghcr.io/acme/orchestrator:0.9.0",
     port: 8000,
@@ -28,7 +26,7 @@ export function defineTopology(platform: AwsPlatform, secretValues: Record<strin
       HF_HOME: "/var/cache/orchestrator/models",
     },
     secretValues,
-    dataTier: base.data,
+    dataTier: base.dataTier,
     sandbox,
     probes: {
       liveness: { path: "/health" },
@@ -38,9 +36,9 @@ export function defineTopology(platform: AwsPlatform, secretValues: Record<strin
     },
     // The guide's ~1 GB of models and cache, per pod (a shared NFS cache needs EFS, not built: see README).
     volumes: { cache: { type: "scratch", path: "/var/cache/orchestrator", sizeMb: 2048 } },
-    loadBalancer: base.lb,
+    loadBalancer: base.loadBalancer,
     route: { priority: 100, pathPatterns: ["/*"] },
     namespace: "orchestrator",
   });
-  return { url: base.lb.url, service: app.url, sandbox: sandbox.url };
+  return { url: base.url, service: app.url, sandbox: sandbox.url };
 }

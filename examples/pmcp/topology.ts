@@ -1,7 +1,6 @@
 // Seed 004 (PMCP, a Rust MCP server) on agentyard: the guide's Deployment, Service, HPA, Ingress and
 // TOML config as AgentService args. See README.md for the section-by-section mapping.
-import { AgentService } from "agentyard";
-import { type AwsPlatform, definePlatformBase } from "./platform";
+import { AgentPlatform, AgentService, readSiteConfig } from "agentyard";
 
 /** The guide's `production.toml` ("Vertical Scaling Configuration"), mounted read-only at /etc/pmcp. */
 export const PRODUCTION_TOML = `[server]
@@ -25,11 +24,13 @@ pool_size = 20
 connection_timeout = 5
 `;
 
-export function defineTopology(platform: AwsPlatform) {
+export function defineTopology(platform: "eks" | "ecs") {
   // The guide's ingress keeps streams open for an hour (proxy-read-timeout 3600).
-  const base = definePlatformBase(platform, { preset: "prod", cidr: "10.84.0.0/16", idleTimeoutSeconds: 3600 });
+  // clusterMonitoring off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM
+  // role, so e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
+  const base = new AgentPlatform("platform", { platform, preset: "prod", cidr: "10.84.0.0/16", ...readSiteConfig(), idleTimeoutSeconds: 3600, clusterMonitoring: false });
   const pmcp = new AgentService("pmcp", {
-    ...base.shared,
+    ...base.agentPlacement,
     image: "ghcr.io/acme/pmcp:1.0.0",
     port: 8080,
     ports: { metrics: 9090 },
@@ -38,7 +39,7 @@ export function defineTopology(platform: AwsPlatform) {
     env: { RUST_LOG: "info,pmcp=debug", PMCP_ENV: "production", PMCP_CONFIG: "/etc/pmcp/production.toml" },
     // POD_NAME and POD_NAMESPACE are pod fields: Kubernetes only (a Fargate task has none).
     fieldEnv: platform === "eks" ? { POD_NAME: "metadata.name", POD_NAMESPACE: "metadata.namespace" } : undefined,
-    dataTier: base.data,
+    dataTier: base.dataTier,
     probes: {
       liveness: { path: "/health/live", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
       readiness: { path: "/health/ready", initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
@@ -52,9 +53,9 @@ export function defineTopology(platform: AwsPlatform) {
       platform === "eks"
         ? { prometheus: { query: 'sum(pmcp_active_connections{namespace="agentyard-prod-agents"})', threshold: 100 } }
         : { requestsPerTarget: 600 },
-    loadBalancer: base.lb,
+    loadBalancer: base.loadBalancer,
     route: { priority: 100, pathPatterns: ["/*"], deregistrationDelaySeconds: 120 },
     namespace: "agentyard-prod-agents",
   });
-  return { url: base.lb.url, service: pmcp.url };
+  return { url: base.url, service: pmcp.url };
 }
