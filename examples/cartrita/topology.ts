@@ -28,9 +28,6 @@ export function defineTopology(platform: "eks" | "ecs", secretValues: Record<str
     platform,
     preset: "prod",
     ...readSiteConfig(),
-    // Off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM role, so
-    // e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
-    clusterMonitoring: false,
     cidr: "10.83.0.0/16",
     // OpenAI's text-embedding-3-small, the guide's vector store.
     embeddingDimensions: 1536,

@@ -11,9 +11,7 @@ export const OMCP_LIMITS = { timeoutMs: 600000, maxConcurrent: 16, executionMemo
 
 export function defineTopology(platform: "eks" | "ecs") {
   // No data tier: the sandbox keeps no state. An execution may take 600 s: the ALB keeps the connection a minute longer.
-  // clusterMonitoring off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM
-  // role, so e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
-  const base = new AgentPlatform("platform", { platform, preset: "prod", cidr: CIDR, ...readSiteConfig(), idleTimeoutSeconds: 660, dataTier: false, clusterMonitoring: false });
+  const base = new AgentPlatform("platform", { platform, preset: "prod", cidr: CIDR, ...readSiteConfig(), idleTimeoutSeconds: 660, dataTier: false });
   const published = { loadBalancer: base.loadBalancer, route: { priority: 100, pathPatterns: ["/mcp", "/mcp/*"] } };
   // On eks the sandbox's NetworkPolicy admits the ALB's subnets, and only them, besides its labelled clients.
   const loadBalancerCidrs = platform === "eks" ? [...subnetLayout(CIDR, PRESETS.prod.network.azCount).public] : undefined;

@@ -3,9 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AgentPlatform, AgentService, SandboxHost, readSiteConfig } from "agentyard";
 
 export function defineTopology(platform: "eks" | "ecs", secretValues: Record<string, pulumi.Input<string>>) {
-  // clusterMonitoring off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM
-  // role, so e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
-  const base = new AgentPlatform("platform", { platform, preset: "staging", cidr: "10.82.0.0/16", ...readSiteConfig(), clusterMonitoring: false });
+  const base = new AgentPlatform("platform", { platform, preset: "staging", cidr: "10.82.0.0/16", ...readSiteConfig() });
   // The guide's ProgrammaticToolExecutor runs code in-process; here code runs in the sandbox service instead.
   const sandbox = new SandboxHost("sandbox", { ...base.sandboxPlacement, settings: { timeoutMs: 30000, maxConcurrent: 10 } });
   const app = new AgentService("orchestrator", {

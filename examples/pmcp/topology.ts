@@ -26,9 +26,7 @@ connection_timeout = 5
 
 export function defineTopology(platform: "eks" | "ecs") {
   // The guide's ingress keeps streams open for an hour (proxy-read-timeout 3600).
-  // clusterMonitoring off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM
-  // role, so e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
-  const base = new AgentPlatform("platform", { platform, preset: "prod", cidr: "10.84.0.0/16", ...readSiteConfig(), idleTimeoutSeconds: 3600, clusterMonitoring: false });
+  const base = new AgentPlatform("platform", { platform, preset: "prod", cidr: "10.84.0.0/16", ...readSiteConfig(), idleTimeoutSeconds: 3600 });
   const pmcp = new AgentService("pmcp", {
     ...base.agentPlacement,
     image: "ghcr.io/acme/pmcp:1.0.0",

@@ -9,9 +9,6 @@ export function defineTopology(platform: "eks" | "ecs", secretValues: Record<str
     platform,
     preset: "prod",
     ...readSiteConfig(),
-    // Off, as first built: on eks, Alertmanager, the trace collector and container logs get no IAM role, so
-    // e-mailed alerts, traces and logs do not reach AWS. Turning it on is a change to plan first (README).
-    clusterMonitoring: false,
     cidr: "10.81.0.0/16",
     // Saplings counts `saplings_requests_total{status}` and times `saplings_request_duration_seconds`.
     appRuleGroups: [appAlertGroup("saplings", { requestsTotal: "saplings_requests_total", statusLabel: "status", requestDuration: "saplings_request_duration_seconds", executions: undefined })],
