@@ -1,22 +1,29 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { load, loadAll } from "js-yaml";
-import type { PlannedResource } from "../cli/plan/engine";
+import { type PlannedResource, evaluate } from "../cli/plan/engine";
+import { REPO_ROOT } from "../cli/plan/stack-file";
+import { diagnosticsLines } from "../cli/plan/tree";
+import { runDeployRules } from "../cli/rules";
+import { customResourceOrdering } from "../cli/rules/ordering";
 import { AgentService } from "../components/agent-service";
 import { SANDBOX_CLAIM_ENV } from "../components/agent-service/sandbox-claims";
 import { SandboxHost } from "../components/sandbox-host";
 import { CLAIMANT_RULES } from "../components/sandbox-host/agent-sandbox/claims-rbac";
 import { CONTROLLER_UID } from "../components/sandbox-host/agent-sandbox/controller";
-import { AGENT_SANDBOX_SOURCE, CONTROLLER_IMAGE, CONTROLLER_NAMESPACE, CRD_FILES, assetFile } from "../components/sandbox-host/agent-sandbox/release";
+import { AGENT_SANDBOX_CRDS, CRD_INSTALL_COMMAND } from "../components/sandbox-host/agent-sandbox/crds";
+import { AGENT_SANDBOX_RELEASE, AGENT_SANDBOX_TAG, CONTROLLER_IMAGE, CONTROLLER_NAMESPACE } from "../components/sandbox-host/agent-sandbox/release";
 import { readSandboxContract } from "../components/sandbox-host/contract";
 import { ConfigError } from "../infra/config/problems";
 import { API_TOKEN_SECONDS, KUBERNETES_API_ANNOTATION, SERVICE_ACCOUNT_DIR } from "../infra/kubernetes/api-token";
+import { CRD_PREREQUISITE_ANNOTATION } from "../infra/kubernetes/crd-prerequisite";
 import { WORKLOAD_TYPES, apiTokens, podSpec } from "../policy/rules";
-import { crdSchema, validateObject } from "./crd-schema";
+import { SANDBOX_CLAIM, SANDBOX_TEMPLATE, SANDBOX_WARM_POOL } from "./agent-sandbox-schemas";
+import { validateObject } from "./crd-schema";
 import { waitsFor } from "./eks-graph";
 import { type ResourceGraph, planComponent, planStack } from "./harness";
-import { UNVALIDATED_KUBERNETES_TYPES, hasModel, validateManifest } from "./kubernetes-schema";
+import { UNVALIDATED_KUBERNETES_TYPES, hasModel, podSpecProblems, validateManifest } from "./kubernetes-schema";
 import { mandatory, runPolicies } from "./policy-harness";
 
 const T = {
@@ -28,14 +35,11 @@ const T = {
   role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
   roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
   clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+  clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+  service: "kubernetes:core/v1:Service",
   quota: "kubernetes:core/v1:ResourceQuota",
   serviceAccount: "kubernetes:core/v1:ServiceAccount",
   runtimeClass: "kubernetes:node.k8s.io/v1:RuntimeClass",
-};
-const CRD = {
-  template: crdSchema(assetFile(CRD_FILES.SandboxTemplate), "v1beta1"),
-  warmPool: crdSchema(assetFile(CRD_FILES.SandboxWarmPool), "v1beta1"),
-  claim: crdSchema(assetFile(CRD_FILES.SandboxClaim), "v1beta1"),
 };
 const AGENT_IMAGE = "ghcr.io/acme/agent:1.0.0";
 const CONTRACT = readSandboxContract();
@@ -43,7 +47,24 @@ const CONTRACT = readSandboxContract();
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const spec = (r: PlannedResource) => r.inputs.spec as Json;
 const templatePod = (graph: ResourceGraph) => spec(graph.get(T.template, "sandbox-template")).podTemplate as { metadata: { labels: Record<string, string> }; spec: Json };
-const upstream = (base: string) => (loadAll(readFileSync(assetFile(base), "utf8")) as Json[]).filter(Boolean);
+const CONTROLLER = "sandbox-controller-deployment-agent-sandbox-controller";
+
+/** A SandboxTemplate against our transcription of its v1beta1 schema, and its pod against the Kubernetes PodSpec. */
+async function templateProblems(template: Json): Promise<string[]> {
+  return [...validateObject(template, SANDBOX_TEMPLATE), ...(await podSpecProblems(template.spec?.podTemplate?.spec, "$.spec.podTemplate.spec"))];
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+/** Whether RBAC rules allow a request (no wildcards: ours name every group, resource and verb). */
+function allows(rules: readonly Rule[], group: string, resource: string, verb: string, name?: string): boolean {
+  return rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name))));
+}
+const MANAGE = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
 /** Every pod-making object of the plan that holds a Kubernetes API token, by name, with where the token comes from. */
 function tokenHolders(graph: ResourceGraph): Record<string, string[]> {
@@ -66,7 +87,7 @@ function admits(peer: Json, podLabels: Record<string, string>, namespaceLabels: 
 const AGENTS = { deployment: "agents-deployment", config: "agents-config", account: "agents-service-account" };
 const agentPod = (graph: ResourceGraph) => spec(graph.get(T.deployment, AGENTS.deployment)).template as { metadata: { labels: Record<string, string> }; spec: Json };
 
-describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack (eks, gVisor, an agent image)`, () => {
+describe(`engine agent-sandbox ${AGENT_SANDBOX_RELEASE.version} on the prod stack (eks, gVisor, an agent image)`, () => {
   let graph: ResourceGraph;
   let host: ResourceGraph;
   before(async () => {
@@ -74,34 +95,81 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
     host = graph.within("agentyard:components:SandboxHost");
   });
 
-  it("installs the release's four CRDs as published and its controller from the release image, extensions on", () => {
-    const crds = host.ofType(T.crd);
-    assert.deepEqual(crds.map((c) => (c.inputs.metadata as { name: string }).name).sort(), ["sandboxclaims.extensions.agents.x-k8s.io", "sandboxes.agents.x-k8s.io", "sandboxtemplates.extensions.agents.x-k8s.io", "sandboxwarmpools.extensions.agents.x-k8s.io"]);
-    for (const crd of crds) {
-      // sandboxtemplates.extensions.agents.x-k8s.io is upstream's extensions.agents.x-k8s.io_sandboxtemplates.yaml
-      const [plural, ...group] = String((crd.inputs.metadata as Json).name).split(".");
-      const published = load(readFileSync(assetFile(`${group.join(".")}_${plural}`), "utf8")) as Json;
-      assert.deepEqual(crd.inputs.spec, published.spec, `${crd.name}: the release's spec, untouched`);
-    }
-    const controller = host.get(T.deployment, "sandbox-controller-deployment-agent-sandbox-controller");
+  it("installs no CRD (the cluster admin applies the release's) and runs the controller from the release image, extensions on", () => {
+    assert.deepEqual(graph.ofType(T.crd).map((c) => c.name), [], "the CRDs are a prerequisite, not ours");
+    const controller = host.get(T.deployment, CONTROLLER);
     assert.equal((controller.inputs.metadata as Json).namespace, CONTROLLER_NAMESPACE);
     const [container] = spec(controller).template.spec.containers as Json[];
     assert.equal(container.image, CONTROLLER_IMAGE);
     assert.equal(CONTROLLER_IMAGE, "registry.k8s.io/agent-sandbox/agent-sandbox-controller:v0.5.6");
     assert.deepEqual(container.args, ["--leader-elect=true", "--extensions"], "as k8s/kustomization.yaml patches it");
     assert.equal(spec(controller).replicas, 2, "prod: a standby behind leader election");
-    for (const c of crds) assert.ok(waitsFor(graph, controller, c), `the controller starts after ${c.name}, which it patches`);
+    const own = host.resources.filter((r) => r.name.startsWith("sandbox-controller-") && r !== controller);
+    assert.equal(own.length, 8, "namespace, ServiceAccount, ClusterRole and binding, Role and binding, two Services");
+    for (const r of own) assert.ok(waitsFor(graph, controller, r), `the controller starts after ${r.name}`);
   });
 
-  it("gives the controller exactly the release's RBAC", () => {
-    const rules = (name: string) => host.ofType(T.clusterRole).find((r) => (r.inputs.metadata as Json).name === name)?.inputs.rules;
-    const published = [...upstream("rbac.generated"), ...upstream("extensions-rbac.generated")];
-    for (const role of published) assert.deepEqual(rules(role.metadata.name), role.rules, role.metadata.name);
-    assert.equal(host.ofType(T.clusterRole).length, 2);
+  it("serves the conversion webhook where the release's CRDs call it: agent-sandbox-webhook-service.agent-sandbox-system:443 to the controller's webhook port", () => {
+    const webhook = host.get(T.service, "sandbox-controller-service-agent-sandbox-webhook-service").inputs as Json;
+    assert.deepEqual([webhook.metadata.name, webhook.metadata.namespace], ["agent-sandbox-webhook-service", "agent-sandbox-system"]);
+    const pod = spec(host.get(T.deployment, CONTROLLER)).template as Json;
+    for (const [k, v] of Object.entries(webhook.spec.selector as Record<string, string>)) assert.equal(pod.metadata.labels[k], v, "selects the controller's pods");
+    const [port] = webhook.spec.ports as Json[];
+    assert.equal(port.port, 443, "the CRDs name no port: 443");
+    const [container] = pod.spec.containers as Json[];
+    assert.deepEqual(container.ports.find((p: Json) => p.containerPort === port.targetPort), { name: "webhook", containerPort: 9443, protocol: "TCP" });
+    const metrics = host.get(T.service, "sandbox-controller-service-agent-sandbox-controller").inputs as Json;
+    assert.ok(container.ports.some((p: Json) => p.name === metrics.spec.ports[0].targetPort && p.containerPort === 8080));
+  });
+
+  it("lets the controller do what its controllers do, bound to its ServiceAccount, and no more", () => {
+    const [clusterRole] = host.ofType(T.clusterRole);
+    assert.equal(host.ofType(T.clusterRole).length, 1);
+    const cluster = clusterRole.inputs.rules as Rule[];
+    const sandboxObjects: Array<[string, string]> = [
+      ["agents.x-k8s.io", "sandboxes"],
+      ["extensions.agents.x-k8s.io", "sandboxclaims"],
+      ["extensions.agents.x-k8s.io", "sandboxtemplates"],
+      ["extensions.agents.x-k8s.io", "sandboxwarmpools"],
+      ["", "pods"],
+      ["", "services"],
+      ["", "persistentvolumeclaims"],
+      ["networking.k8s.io", "networkpolicies"],
+      ["coordination.k8s.io", "leases"],
+    ];
+    for (const [group, resource] of sandboxObjects) for (const verb of MANAGE) assert.ok(allows(cluster, group, resource, verb), `${verb} ${resource}`);
+    for (const sub of ["sandboxes/status", "sandboxes/finalizers"]) for (const verb of ["get", "update", "patch"]) assert.ok(allows(cluster, "agents.x-k8s.io", sub, verb), `${verb} ${sub}`);
+    for (const sub of ["sandboxclaims/status", "sandboxclaims/finalizers", "sandboxtemplates/finalizers", "sandboxwarmpools/status", "sandboxwarmpools/finalizers"]) {
+      for (const verb of ["get", "update", "patch"]) assert.ok(allows(cluster, "extensions.agents.x-k8s.io", sub, verb), `${verb} ${sub}`);
+    }
+    for (const group of ["", "events.k8s.io"]) for (const verb of ["create", "update", "patch"]) assert.ok(allows(cluster, group, "events", verb));
+    // Its CA into the four CRDs' caBundle; not another CRD, and it cannot make or delete one.
+    for (const crd of Object.values(AGENT_SANDBOX_CRDS)) for (const verb of ["get", "patch"]) assert.ok(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", verb, crd.name), `${verb} ${crd.name}`);
+    assert.ok(!allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "nodepools.karpenter.sh"));
+    for (const verb of ["create", "delete", "list"]) assert.ok(!allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", verb));
+    // Nothing else: no Secrets anywhere, no nodes, no wildcards, no escalation.
+    assert.ok(!cluster.some((r) => ["secrets", "nodes", "*"].some((x) => r.resources.includes(x)) || r.apiGroups.includes("*") || r.verbs.some((v) => ["*", "escalate", "bind", "impersonate"].includes(v))));
+    assert.ok(!allows(cluster, "rbac.authorization.k8s.io", "clusterroles", "create"));
+
+    // In its namespace: create the webhook certificate's Secret, then only that Secret.
+    const role = host.get(T.role, "sandbox-controller-role-agent-sandbox-controller").inputs as Json;
+    assert.equal(role.metadata.namespace, CONTROLLER_NAMESPACE);
+    assert.ok(allows(role.rules, "", "secrets", "create"));
+    assert.ok(allows(role.rules, "", "secrets", "get", "agent-sandbox-webhook-certs"));
+    assert.ok(!allows(role.rules, "", "secrets", "get", "anything-else") && !allows(role.rules, "", "secrets", "list"));
+
+    const account = host.get(T.serviceAccount, "sandbox-controller-serviceaccount-agent-sandbox-controller").inputs.metadata as Json;
+    const pod = spec(host.get(T.deployment, CONTROLLER)).template.spec as Json;
+    assert.equal(pod.serviceAccountName, account.name);
+    const subject = [{ kind: "ServiceAccount", name: account.name, namespace: account.namespace }];
+    const clusterBinding = host.get(T.clusterRoleBinding, "sandbox-controller-clusterrolebinding-agent-sandbox-controller").inputs as Json;
+    assert.deepEqual([clusterBinding.roleRef.name, clusterBinding.subjects], [(clusterRole.inputs.metadata as Json).name, subject]);
+    const binding = host.get(T.roleBinding, "sandbox-controller-rolebinding-agent-sandbox-controller").inputs as Json;
+    assert.deepEqual([binding.roleRef.kind, binding.roleRef.name, binding.metadata.namespace, binding.subjects], ["Role", role.metadata.name, CONTROLLER_NAMESPACE, subject]);
   });
 
   it("hardens the controller's pod without taking its API token or its webhook certificate directory", () => {
-    const pod = spec(host.get(T.deployment, "sandbox-controller-deployment-agent-sandbox-controller")).template.spec as Json;
+    const pod = spec(host.get(T.deployment, CONTROLLER)).template.spec as Json;
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: CONTROLLER_UID, runAsGroup: CONTROLLER_UID, fsGroup: CONTROLLER_UID, seccompProfile: { type: "RuntimeDefault" } });
     assert.equal(pod.automountServiceAccountToken, true, "a controller talks to the API");
     const [c] = pod.containers as Json[];
@@ -113,26 +181,33 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
     assert.equal(namespace.labels["pod-security.kubernetes.io/enforce"], "restricted");
   });
 
-  it("validates the SandboxTemplate and SandboxWarmPool against the release's CRD schemas", () => {
+  it("writes a SandboxTemplate and a SandboxWarmPool that our transcription of the v0.5.6 schemas accepts, the template's pod a valid PodSpec", async () => {
     const template = host.get(T.template, "sandbox-template");
     const pool = host.get(T.warmPool, "sandbox-warm-pool");
-    assert.deepEqual(validateObject(template.inputs, CRD.template), []);
-    assert.deepEqual(validateObject(pool.inputs, CRD.warmPool), []);
+    assert.deepEqual(await templateProblems(template.inputs), []);
+    assert.deepEqual(validateObject(pool.inputs, SANDBOX_WARM_POOL), []);
   });
 
-  it("would catch a malformed template or pool (the schema check can fail)", () => {
+  it("would catch a malformed template or pool (the schema check can fail)", async () => {
     const template = structuredClone(host.get(T.template, "sandbox-template").inputs) as Json;
     template.spec.networkPolicyManagement = "Off";
     template.spec.podTemplate.spec.containers[0].imagePullPolicy = 3;
     delete template.spec.podTemplate.spec.containers[1].name;
-    const problems = validateObject(template, CRD.template);
-    assert.ok(problems.some((p) => p.includes("networkPolicyManagement")), problems.join("\n"));
-    assert.ok(problems.some((p) => p.includes("imagePullPolicy")));
-    assert.ok(problems.some((p) => p.includes("containers[1]: name is required")));
+    const problems = await templateProblems(template);
+    assert.ok(problems.includes(`$.spec.networkPolicyManagement: got "Off", expected one of ["Managed","Unmanaged"]`), problems.join("\n"));
+    assert.ok(problems.includes("$.spec.podTemplate.spec.containers[0].imagePullPolicy: must be string"), problems.join("\n"));
+    assert.ok(problems.includes("$.spec.podTemplate.spec.containers[1]: must have required property name"), problems.join("\n"));
+    delete template.spec.podTemplate;
+    assert.ok(validateObject(template, SANDBOX_TEMPLATE).includes("$.spec: podTemplate is required"));
     const pool = structuredClone(host.get(T.warmPool, "sandbox-warm-pool").inputs) as Json;
     pool.spec.replicas = -1;
+    pool.spec.updateStrategy.type = "Rolling";
     delete pool.spec.sandboxTemplateRef;
-    assert.equal(validateObject(pool, CRD.warmPool).length, 2);
+    assert.deepEqual(validateObject(pool, SANDBOX_WARM_POOL), [
+      "$.spec: sandboxTemplateRef is required",
+      "$.spec.replicas: -1 below 0",
+      `$.spec.updateStrategy.type: got "Rolling", expected one of ["Recreate","OnReplenish"]`,
+    ]);
   });
 
   it("templates the runtime's two-container pod under gVisor, with a headless Service per sandbox and our network policy", () => {
@@ -198,21 +273,37 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
     assert.deepEqual(bindings.map((b) => b.name), ["sandbox-claimant-binding"]);
   });
 
-  it("makes a claim for the warm pool that the release's SandboxClaim schema accepts", () => {
-    const claim = { apiVersion: CRD.claim.apiVersion, kind: "SandboxClaim", metadata: { name: "session-1" }, spec: { warmPoolRef: { name: spec(host.get(T.warmPool, "sandbox-warm-pool")).sandboxTemplateRef.name }, lifecycle: { shutdownPolicy: "Delete" } } };
-    assert.deepEqual(validateObject(claim, CRD.claim), []);
+  it("makes a claim for the warm pool that the SandboxClaim schema (our transcription) accepts, and not one without the pool", () => {
+    const claim = { apiVersion: SANDBOX_CLAIM.apiVersion, kind: "SandboxClaim", metadata: { name: "session-1" }, spec: { warmPoolRef: { name: (host.get(T.warmPool, "sandbox-warm-pool").inputs.metadata as Json).name }, lifecycle: { shutdownPolicy: "Delete" } } };
+    assert.deepEqual(validateObject(claim, SANDBOX_CLAIM), []);
+    assert.deepEqual(validateObject({ ...claim, spec: { lifecycle: { shutdownPolicy: "Never" } } }, SANDBOX_CLAIM), [
+      "$.spec: warmPoolRef is required",
+      `$.spec.lifecycle.shutdownPolicy: got "Never", expected one of ["Delete","DeleteForeground","Retain"]`,
+    ]);
   });
 
-  it("creates the template and the pool after their CRDs and the controller", () => {
-    const controller = host.get(T.deployment, "sandbox-controller-deployment-agent-sandbox-controller");
-    const crd = (n: string) => host.ofType(T.crd).find((c) => (c.inputs.metadata as Json).name === n) as PlannedResource;
+  it("says on the template and the pool which CRD they need, as the deploy rule on custom resources asks, and fails it without", () => {
     const template = host.get(T.template, "sandbox-template");
     const pool = host.get(T.warmPool, "sandbox-warm-pool");
-    assert.ok(waitsFor(graph, template, crd("sandboxtemplates.extensions.agents.x-k8s.io")) && waitsFor(graph, template, controller));
-    assert.ok(waitsFor(graph, pool, crd("sandboxwarmpools.extensions.agents.x-k8s.io")) && waitsFor(graph, pool, template));
+    const annotation = (r: PlannedResource) => (r.inputs.metadata as Json).annotations[CRD_PREREQUISITE_ANNOTATION];
+    assert.equal(annotation(template), `https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/${AGENT_SANDBOX_CRDS.SandboxTemplate.file}`);
+    assert.equal(annotation(pool), `https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/${AGENT_SANDBOX_CRDS.SandboxWarmPool.file}`);
+    const ordering = (resources: readonly PlannedResource[]) => runDeployRules(resources, { today: "2026-12-02" }, [customResourceOrdering])[0].violations.map((v) => v.message);
+    assert.deepEqual(ordering(graph.resources), []);
+    const silent = structuredClone(template) as PlannedResource & { inputs: Json };
+    delete silent.inputs.metadata.annotations[CRD_PREREQUISITE_ANNOTATION];
+    assert.match(ordering([silent]).join(""), /sandbox-template" is a custom resource \(extensions\.agents\.x-k8s\.io\) that waits for no Helm release or CustomResourceDefinition/);
   });
 
-  it("produces Kubernetes objects that validate against the Kubernetes schema (CRDs, RBAC, the controller)", async () => {
+  it("creates the template and the pool after the controller is up", () => {
+    const controller = host.get(T.deployment, CONTROLLER);
+    const template = host.get(T.template, "sandbox-template");
+    const pool = host.get(T.warmPool, "sandbox-warm-pool");
+    assert.ok(waitsFor(graph, template, controller));
+    assert.ok(waitsFor(graph, pool, controller) && waitsFor(graph, pool, template));
+  });
+
+  it("produces Kubernetes objects that validate against the Kubernetes schema (RBAC, the controller)", async () => {
     const objects = host.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
     assert.deepEqual(objects.filter((r) => !hasModel(r.type) && !UNVALIDATED_KUBERNETES_TYPES.has(r.type)).map((r) => r.type), []);
     for (const r of objects.filter((x) => hasModel(x.type))) await validateManifest(r);
@@ -220,7 +311,7 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
   });
 
   it("gives the claiming agent, and among our pods it alone, an API token: projected, an hour, where clients look", () => {
-    assert.deepEqual(tokenHolders(graph), { [AGENTS.deployment]: ["volume kube-api-access"], "sandbox-controller-deployment-agent-sandbox-controller": ["automounted"] }, "not the sandbox template, not the seccomp installer, not the data tier's or monitoring's pods");
+    assert.deepEqual(tokenHolders(graph), { [AGENTS.deployment]: ["volume kube-api-access"], [CONTROLLER]: ["automounted"] }, "not the sandbox template, not the seccomp installer, not the data tier's or monitoring's pods");
     const pod = agentPod(graph).spec;
     assert.equal(pod.automountServiceAccountToken, false, "never in every container of the pod");
     assert.equal((graph.get(T.serviceAccount, AGENTS.account).inputs as Json).automountServiceAccountToken, false);
@@ -243,10 +334,10 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
     const sandboxNamespace = (host.get("kubernetes:core/v1:Namespace", "sandbox-namespace").inputs.metadata as Json).name as string;
     assert.equal(env[SANDBOX_CLAIM_ENV.namespace], sandboxNamespace);
     assert.equal(env[SANDBOX_CLAIM_ENV.warmPool], (host.get(T.warmPool, "sandbox-warm-pool").inputs.metadata as Json).name);
-    assert.equal(env[SANDBOX_CLAIM_ENV.apiVersion], CRD.claim.apiVersion);
+    assert.equal(env[SANDBOX_CLAIM_ENV.apiVersion], SANDBOX_CLAIM.apiVersion);
     // The claim the agent would make from these, as the release's schema wants it.
     const claim = { apiVersion: env[SANDBOX_CLAIM_ENV.apiVersion], kind: "SandboxClaim", metadata: { name: "session-1", namespace: env[SANDBOX_CLAIM_ENV.namespace] }, spec: { warmPoolRef: { name: env[SANDBOX_CLAIM_ENV.warmPool] } } };
-    assert.deepEqual(validateObject(claim, CRD.claim), []);
+    assert.deepEqual(validateObject(claim, SANDBOX_CLAIM), []);
     // The claimed sandbox's headless Service is named as the Sandbox, in the sandbox namespace, on the api's port.
     const url = new URL(env[SANDBOX_CLAIM_ENV.urlTemplate].replace("{sandbox}", "session-1-x7k2p"));
     const [api] = templatePod(host).spec.containers as Json[];
@@ -301,7 +392,7 @@ describe(`engine agent-sandbox ${AGENT_SANDBOX_SOURCE.version} on the prod stack
 describe("the agent service with engine agent-sandbox on kubernetes, and with the runtime engine", () => {
   it("on the local stack (kubernetes): the same token and env for the claiming agent", async () => {
     const local = await planStack("local", { override: { "agentyard:sandbox": { engine: "agent-sandbox" }, "agentyard:agents": { image: AGENT_IMAGE } } });
-    assert.deepEqual(Object.keys(tokenHolders(local)).sort(), [AGENTS.deployment, "sandbox-controller-deployment-agent-sandbox-controller"]);
+    assert.deepEqual(Object.keys(tokenHolders(local)).sort(), [AGENTS.deployment, CONTROLLER]);
     const env = local.get("kubernetes:core/v1:ConfigMap", AGENTS.config).inputs.data as Record<string, string>;
     assert.deepEqual(Object.keys(env).filter((k) => k.startsWith("SANDBOX_CLAIM_")).sort(), Object.values(SANDBOX_CLAIM_ENV).sort());
     const agentsNamespace = (local.get(T.deployment, AGENTS.deployment).inputs.metadata as Json).namespace;
@@ -322,7 +413,7 @@ describe("engine agent-sandbox on kubernetes", () => {
   it("sizes the warm pool by preset (dev 1, staging 2), keeps the executor's Localhost profile, and binds no one unless told", async () => {
     const { graph: dev } = await planComponent(() => new SandboxHost("sandbox", { platform: "kubernetes", preset: "dev", engine: "agent-sandbox" }));
     assert.equal(spec(dev.get(T.warmPool, "sandbox-warm-pool")).replicas, 1);
-    assert.equal(spec(dev.get(T.deployment, "sandbox-controller-deployment-agent-sandbox-controller")).replicas, 1);
+    assert.equal(spec(dev.get(T.deployment, CONTROLLER)).replicas, 1);
     assert.deepEqual(spec(dev.get(T.quota, "sandbox-pod-quota")).hard, { pods: "2" });
     const executor = (templatePod(dev).spec.containers as Json[])[1];
     assert.deepEqual(executor.securityContext.seccompProfile, { type: "Localhost", localhostProfile: "agentyard/executor.json" });
@@ -330,11 +421,51 @@ describe("engine agent-sandbox on kubernetes", () => {
     assert.ok(waitsFor(dev, dev.get(T.template, "sandbox-template"), dev.get("kubernetes:apps/v1:DaemonSet", "sandbox-seccomp-daemonset")), "pods start after the profile is on the nodes");
     assert.equal(dev.ofType(T.role).filter((r) => r.name.startsWith("sandbox-claimant")).length, 0);
     assert.equal(dev.ofType(T.deployment).length, 1, "the controller's; no runtime Deployment");
-    assert.deepEqual(validateObject(dev.get(T.template, "sandbox-template").inputs, CRD.template), []);
+    assert.deepEqual(await templateProblems(dev.get(T.template, "sandbox-template").inputs), []);
 
     const { graph: staging, result } = await planComponent(() => new SandboxHost("sandbox", { platform: "kubernetes", preset: "staging", settings: { engine: "agent-sandbox" } }));
     assert.equal(spec(staging.get(T.warmPool, "sandbox-warm-pool")).replicas, 2);
     assert.ok(result.claims, "the claims' coordinates are an output");
+  });
+});
+
+describe("the release's CRDs: a prerequisite the cluster admin applies once per cluster", () => {
+  const urls = Object.values(AGENT_SANDBOX_CRDS).map((crd) => `https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/${crd.file}`);
+
+  it("is one server-side kubectl apply of the four CRD files at the pinned tag", () => {
+    assert.equal(AGENT_SANDBOX_TAG, "v0.5.6");
+    assert.deepEqual(Object.values(AGENT_SANDBOX_CRDS).map((crd) => crd.file), [
+      "agents.x-k8s.io_sandboxes.yaml",
+      "extensions.agents.x-k8s.io_sandboxclaims.yaml",
+      "extensions.agents.x-k8s.io_sandboxtemplates.yaml",
+      "extensions.agents.x-k8s.io_sandboxwarmpools.yaml",
+    ]);
+    assert.equal(CRD_INSTALL_COMMAND, `kubectl apply --server-side ${urls.map((u) => `-f ${u}`).join(" ")}`);
+    // Each CRD is named <plural>.<group> of the kinds we write.
+    for (const kind of [SANDBOX_TEMPLATE, SANDBOX_WARM_POOL, SANDBOX_CLAIM]) {
+      const crd = AGENT_SANDBOX_CRDS[kind.kind as keyof typeof AGENT_SANDBOX_CRDS];
+      assert.equal(crd.name, `${kind.kind.toLowerCase()}s.${kind.apiVersion.split("/")[0]}`);
+    }
+  });
+
+  it("is named by the plan, with the command, under Diagnostics; not with the runtime engine", async () => {
+    const plan = (engine: "runtime" | "agent-sandbox") => evaluate(() => new SandboxHost("sandbox", { platform: "kubernetes", preset: "dev", engine }), { project: "agentyard", stack: "test", config: {} });
+    const { warnings } = await plan("agent-sandbox");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /^SandboxHost "sandbox": engine agent-sandbox needs the agent-sandbox v0\.5\.6 CRDs, which it does not install\. Once per cluster, before pulumi up, a cluster admin runs: /);
+    assert.ok(warnings[0].endsWith(CRD_INSTALL_COMMAND));
+    assert.ok(diagnosticsLines(warnings).includes(`  warning: ${warnings[0]}`));
+    assert.deepEqual((await plan("runtime")).warnings, []);
+  });
+
+  it("is documented with the same command in the README and in the engine argument's JSDoc", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const args = readFileSync(path.join(REPO_ROOT, "components", "sandbox-host", "args.ts"), "utf8");
+    // The shell block of the JSDoc, its continuation lines joined.
+    const block = /```sh\n([\s\S]*?)\n\s*\* ```/.exec(args)?.[1] ?? "";
+    assert.equal(block.replace(/^\s*\* ?/gm, "").replace(/ \\\n\s*/g, " "), CRD_INSTALL_COMMAND);
+    assert.ok(readme.includes("kubectl apply --server-side"));
+    for (const url of urls) assert.ok(readme.includes(url), `README names ${url}`);
   });
 });
 

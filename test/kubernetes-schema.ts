@@ -37,7 +37,8 @@ export const UNVALIDATED_KUBERNETES_TYPES = new Set([
   // Karpenter's own kinds: validated against the CRD schemas Karpenter publishes (test/crd-schema.ts, test/karpenter.test.ts).
   "kubernetes:karpenter.sh/v1:NodePool",
   "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
-  // agent-sandbox's kinds: validated against the CRD schemas of the pinned release (test/agent-sandbox.test.ts).
+  // agent-sandbox's kinds: validated against our transcription of the pinned release's CRD schemas
+  // (test/agent-sandbox-schemas.ts), their pod with podSpecProblems below (test/agent-sandbox.test.ts).
   "kubernetes:extensions.agents.x-k8s.io/v1beta1:SandboxTemplate",
   "kubernetes:extensions.agents.x-k8s.io/v1beta1:SandboxWarmPool",
 ]);
@@ -61,4 +62,20 @@ export async function validateManifest(r: PlannedResource): Promise<void> {
 
 export function hasModel(type: string): boolean {
   return type in MODELS;
+}
+
+/**
+ * A PodSpec embedded in another kind (a SandboxTemplate's `podTemplate.spec`) against the
+ * Kubernetes PodSpec model: every problem as `path: what`, none when it is valid.
+ */
+export async function podSpecProblems(spec: unknown, path = "$"): Promise<string[]> {
+  const { PodSpec } = await import("kubernetes-models/v1/PodSpec");
+  try {
+    new PodSpec(spec as ConstructorParameters<typeof PodSpec>[0]).validate();
+    return [];
+  } catch (e) {
+    const errors = (e as { errors?: Array<{ instancePath: string; message?: string }> }).errors;
+    if (!errors) throw e;
+    return errors.map((x) => `${path}${x.instancePath.replace(/\/(\d+)/g, "[$1]").replaceAll("/", ".")}: ${x.message ?? "invalid"}`);
+  }
 }

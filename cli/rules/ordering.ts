@@ -1,3 +1,4 @@
+import { CRD_PREREQUISITE_ANNOTATION } from "../../infra/kubernetes/crd-prerequisite";
 import type { PlannedResource } from "../plan/engine";
 import { type DeployRule, asArray, at, label } from "./rule";
 
@@ -49,7 +50,17 @@ function apiGroup(type: string): string | undefined {
 const isCrdSource = (group: string) => (r: PlannedResource) =>
   r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart" || (r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition" && at(r.inputs, "spec.group") === group);
 
-/** A custom resource applied before its CRD exists fails: "no matches for kind". */
+/** Where a custom resource says its CRD is a cluster admin's prerequisite, applied before `pulumi up`. */
+function crdPrerequisite(r: PlannedResource): string | undefined {
+  const value = (at(r.inputs, "metadata.annotations") as Record<string, unknown> | undefined)?.[CRD_PREREQUISITE_ANNOTATION];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/**
+ * A custom resource applied before its CRD exists fails: "no matches for kind". It waits for the
+ * CRD or the Helm release that installs it, or says where its CRD comes from when the cluster
+ * admin applies it first (CRD_PREREQUISITE_ANNOTATION): then there is nothing in the graph to wait for.
+ */
 export const customResourceOrdering: DeployRule = {
   id: "custom-resources-after-their-crd",
   fact: "A custom resource can only be created once its CustomResourceDefinition is established; before that the API server answers \"no matches for kind\".",
@@ -58,8 +69,13 @@ export const customResourceOrdering: DeployRule = {
     return graph.resources.flatMap((r) => {
       const group = apiGroup(r.type);
       if (!group || BUILT_IN_GROUPS.has(group) || r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResource") return [];
-      if (graph.waitedFor(r.urn, isCrdSource(group)).length > 0) return [];
-      return [{ urn: r.urn, message: `${label(r)} is a custom resource (${group}) that waits for no Helm release or CustomResourceDefinition: depend on the release that installs its CRD` }];
+      if (graph.waitedFor(r.urn, isCrdSource(group)).length > 0 || crdPrerequisite(r)) return [];
+      return [
+        {
+          urn: r.urn,
+          message: `${label(r)} is a custom resource (${group}) that waits for no Helm release or CustomResourceDefinition: depend on the release that installs its CRD, or, when a cluster admin applies the CRD first, say where from in annotation ${CRD_PREREQUISITE_ANNOTATION}`,
+        },
+      ];
     });
   },
 };

@@ -169,9 +169,19 @@ export interface SandboxHostArgs {
   /**
    * What makes the sandbox pods on `eks` and `kubernetes`: `runtime`, our hardened Deployment of
    * shared replicas behind one Service; `agent-sandbox`, the kubernetes-sigs/agent-sandbox
-   * controller (pinned release, installed here) making one pod per `SandboxClaim` from a
+   * controller (release v0.5.6, installed here) making one pod per `SandboxClaim` from a
    * `SandboxTemplate` of the same two-container pod, with a `SandboxWarmPool` of `minReplicas`
    * pods. `ecs` has only `runtime`.
+   *
+   * With `agent-sandbox`, the release's four CRDs are a prerequisite SandboxHost does not install
+   * (the plan warns): once per cluster, before `pulumi up`, a cluster admin runs
+   * ```sh
+   * kubectl apply --server-side \
+   *   -f https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/agents.x-k8s.io_sandboxes.yaml \
+   *   -f https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/extensions.agents.x-k8s.io_sandboxclaims.yaml \
+   *   -f https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/extensions.agents.x-k8s.io_sandboxtemplates.yaml \
+   *   -f https://raw.githubusercontent.com/kubernetes-sigs/agent-sandbox/v0.5.6/k8s/crds/extensions.agents.x-k8s.io_sandboxwarmpools.yaml
+   * ```
    * @default settings.engine (every preset: "runtime")
    * @example
    * ```ts

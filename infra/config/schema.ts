@@ -32,7 +32,8 @@ export const NAT_MODES = ["perAz", "single", "instance", "none"] as const;
 /**
  * What runs the sandbox on Kubernetes: `runtime`, our Deployment of shared replicas; `agent-sandbox`,
  * a pod per session made by the kubernetes-sigs/agent-sandbox controller from a SandboxTemplate and
- * a warm pool (components/sandbox-host/agent-sandbox.ts). ECS has only `runtime`.
+ * a warm pool (components/sandbox-host/agent-sandbox/; its CRDs a cluster admin applies first,
+ * agent-sandbox/crds.ts). ECS has only `runtime`.
  */
 export const SANDBOX_ENGINES = ["runtime", "agent-sandbox"] as const;
 export type SandboxEngine = (typeof SANDBOX_ENGINES)[number];

@@ -6,7 +6,10 @@ export interface SandboxClaimant {
   readonly serviceAccountName: pulumi.Input<string>;
 }
 
-/** SandboxHost's settings for engine `agent-sandbox`. */
+/**
+ * SandboxHost's settings for engine `agent-sandbox`. Its CRDs are the cluster admin's to apply
+ * first (see `engine`; `CRD_INSTALL_COMMAND` in ./crds.ts).
+ */
 export interface AgentSandboxArgs {
   /**
    * Who may create, read, watch and delete `SandboxClaim`s in the sandbox namespace (one Role,
@@ -20,7 +23,7 @@ export interface AgentSandboxArgs {
   readonly claimants?: readonly SandboxClaimant[];
   /**
    * The controller's image, for a registry mirror (the same release, by digest preferably).
-   * @default "registry.k8s.io/agent-sandbox/agent-sandbox-controller:v0.5.6", as the release's manifests name it
+   * @default "registry.k8s.io/agent-sandbox/agent-sandbox-controller:v0.5.6", where the release publishes it
    * @example
    * ```ts
    * { controllerImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent-sandbox-controller:v0.5.6" }

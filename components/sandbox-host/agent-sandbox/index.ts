@@ -7,8 +7,9 @@ import { clientPeers, fenceSandbox } from "../network-policies";
 import { TOKEN_DIR } from "../pod";
 import { SANDBOX_PORT, runtimeConfig } from "../runtime-config";
 import { grantClaims } from "./claims-rbac";
-import { CONTROLLER_IMAGE, SANDBOX_API } from "./release";
 import { installController } from "./controller";
+import { crdPrerequisiteWarning } from "./crds";
+import { CONTROLLER_IMAGE, SANDBOX_API } from "./release";
 import { createSandboxTemplate, createWarmPool } from "./template";
 
 export interface AgentSandbox {
@@ -33,11 +34,13 @@ export interface SandboxClaims {
  * Engine `agent-sandbox` (eks, kubernetes): the pinned agent-sandbox controller, and in the
  * sandbox's own namespace a SandboxTemplate of our two-container pod, a warm pool, the same
  * NetworkPolicies as the runtime engine, a pod quota, and the Role that lets the claimants claim.
+ * The release's CRDs are the cluster admin's to apply first (crds.ts); the plan says so.
  */
 export function createAgentSandbox(parent: pulumi.Resource, name: string, cfg: NormalizedSandboxArgs, args: SandboxHostArgs): AgentSandbox {
   const s = cfg.settings;
   const provider = args.cluster?.provider ?? args.provider;
   const k8sOpts = { parent, provider };
+  pulumi.log.warn(crdPrerequisiteWarning(name), parent);
   const basics = createSandboxPodBasics(parent, name, cfg, args);
   const { namespace } = basics;
 
@@ -50,9 +53,9 @@ export function createAgentSandbox(parent: pulumi.Resource, name: string, cfg: N
     { metadata: { name: "sandbox-config", namespace, labels: podLabels }, data: { ...runtimeConfig(s, cfg.contract), SANDBOX_AUTH_TOKEN_FILE: `${TOKEN_DIR}/token` } },
     k8sOpts,
   );
-  // The custom objects need their CRDs, and the controller up to act on them; the pods need the
-  // seccomp profile on the nodes.
-  const after = { provider, dependsOn: [...controller.crds, controller.deployment, ...(basics.installer ? [basics.installer] : [])] };
+  // The custom objects need the controller up to act on them (their CRDs are already in the
+  // cluster: the prerequisite above); the pods need the seccomp profile on the nodes.
+  const after = { provider, dependsOn: [controller.deployment, ...(basics.installer ? [basics.installer] : [])] };
   const template = createSandboxTemplate(parent, name, cfg, { namespace, basics, configMapName: configMap.metadata.name, templateLabels: podLabels, podLabels }, after);
   const warmPool = createWarmPool(parent, name, cfg, namespace, template, podLabels, after);
 

@@ -1,11 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions";
+import { CRD_PREREQUISITE_ANNOTATION } from "../../../infra/kubernetes/crd-prerequisite";
 import { defaultHttpProbes } from "../../../infra/kubernetes/workload";
 import type { NormalizedSandboxArgs } from "../args";
 import type { SandboxPodBasics } from "../kubernetes-base";
 import { sandboxPodSpec } from "../pod";
 import { SANDBOX_PORT, resourceSplit, scratchSizeMb } from "../runtime-config";
+import { AGENT_SANDBOX_CRDS, crdUrl } from "./crds";
 import { SANDBOX_API } from "./release";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -54,6 +56,7 @@ export function sandboxTemplatePodSpec(cfg: NormalizedSandboxArgs, t: TemplateIn
  *   deny by default, admit the agents and Prometheus, and reach only the allow-listed CIDRs, in the
  *   plan where the policy pack and the tests see them;
  * - claims may inject neither environment nor volumes (`Disallowed`, the defaults, said here).
+ * Its CRD is the cluster admin's, applied first: the annotation says which (crds.ts).
  */
 export function createSandboxTemplate(parent: pulumi.Resource, name: string, cfg: NormalizedSandboxArgs, t: TemplateInputs, opts: pulumi.CustomResourceOptions): apiextensions.CustomResource {
   return new apiextensions.CustomResource(
@@ -61,7 +64,7 @@ export function createSandboxTemplate(parent: pulumi.Resource, name: string, cfg
     {
       apiVersion: SANDBOX_API.extensions,
       kind: "SandboxTemplate",
-      metadata: { name: "sandbox", namespace: t.namespace, labels: t.templateLabels },
+      metadata: { name: "sandbox", namespace: t.namespace, labels: t.templateLabels, annotations: { [CRD_PREREQUISITE_ANNOTATION]: crdUrl(AGENT_SANDBOX_CRDS.SandboxTemplate.file) } },
       spec: {
         podTemplate: { metadata: { labels: t.podLabels }, spec: sandboxTemplatePodSpec(cfg, t) },
         service: true,
@@ -85,7 +88,7 @@ export function createWarmPool(parent: pulumi.Resource, name: string, cfg: Norma
     {
       apiVersion: SANDBOX_API.extensions,
       kind: "SandboxWarmPool",
-      metadata: { name: "sandbox", namespace, labels },
+      metadata: { name: "sandbox", namespace, labels, annotations: { [CRD_PREREQUISITE_ANNOTATION]: crdUrl(AGENT_SANDBOX_CRDS.SandboxWarmPool.file) } },
       spec: { replicas: cfg.settings.minReplicas, sandboxTemplateRef: { name: template.metadata.name }, updateStrategy: { type: "Recreate" } },
     },
     { ...opts, parent },
