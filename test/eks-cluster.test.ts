@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import { evaluate } from "../cli/plan/engine";
 import { readStackFile, toConfigMap } from "../cli/plan/stack-file";
 import { CLUSTER_CHARTS } from "../infra/cluster/eks";
 import { EKS_VERSION_CALENDAR, eksSupportStatus, utcDay } from "../infra/cluster/eks-versions";
-import { LB_CONTROLLER_POLICY_PATH, LB_CONTROLLER_POLICY_SOURCE } from "../infra/cluster/lb-controller-policy";
+import { LB_CONTROLLER_CLUSTER_TAG, LB_CONTROLLER_POLICY_SOURCE } from "../infra/cluster/lb-controller-policy";
 import { DEFAULT_STORAGE_CLASS } from "../infra/cluster/storage-class";
 import { estimateCost } from "../cli/cost/estimate";
 import { program } from "../stacks/program";
@@ -127,16 +126,27 @@ describe("the EKS cluster of the prod stack, in the order AWS needs it", () => {
     assert.deepEqual(args.slice(0, 4), ["eks", "get-token", "--region", "us-east-1"]);
   });
 
-  it("attaches the Load Balancer Controller's upstream iam_policy.json of the pinned controller version, unchanged", () => {
-    const attached = JSON.parse(String(graph.get(T.rolePolicy, "cluster-lb-controller-policy").inputs.policy)) as { Statement: Statement[] };
-    const upstream = JSON.parse(readFileSync(LB_CONTROLLER_POLICY_PATH, "utf8")) as { Statement: Statement[] };
-    const missing = [...actions(upstream)].filter((a) => !actions(attached).has(a));
-    const extra = [...actions(attached)].filter((a) => !actions(upstream).has(a));
-    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, "actions that differ from upstream's policy");
-    assert.deepEqual(attached, upstream, "statements (conditions, resources) as upstream has them");
+  it("gives the Load Balancer Controller what it calls, and changes or deletes only what it created (the cluster tag)", () => {
+    const attached = JSON.parse(String(graph.get(T.rolePolicy, "cluster-lb-controller-policy").inputs.policy)) as { Version: string; Statement: Statement[] };
+    assert.equal(attached.Version, "2012-10-17");
     // The actions the hand-written policy lacked (issue #16): listener attributes, WAF and Shield association, tag on create.
-    for (const action of ["elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:ModifyListenerAttributes", "wafv2:AssociateWebACL", "shield:CreateProtection", "elasticloadbalancing:AddTags"]) {
+    const elb = (action: string) => `elasticloadbalancing:${action}`;
+    for (const action of [elb("DescribeListenerAttributes"), elb("ModifyListenerAttributes"), "wafv2:AssociateWebACL", "shield:CreateProtection", elb("AddTags")]) {
       assert.ok(actions(attached).has(action), action);
+    }
+    const grants = (action: string) => attached.Statement.filter((st) => [st.Action].flat().includes(action));
+    const owned = { Null: { [`aws:ResourceTag/${LB_CONTROLLER_CLUSTER_TAG}`]: "false" } };
+    for (const action of [elb("DeleteLoadBalancer"), elb("DeleteTargetGroup"), "ec2:DeleteSecurityGroup", elb("ModifyLoadBalancerAttributes")]) {
+      assert.deepEqual(grants(action).map((st) => st.Condition), [owned], `${action} only on what carries the cluster tag`);
+    }
+    for (const action of [elb("CreateLoadBalancer"), elb("CreateTargetGroup")]) {
+      assert.deepEqual(grants(action).map((st) => st.Condition), [{ Null: { [`aws:RequestTag/${LB_CONTROLLER_CLUSTER_TAG}`]: "false" } }], `${action} only with the cluster tag`);
+    }
+    // Nothing may remove the cluster tag from what it marks (that would take a resource out of the controller's scope).
+    for (const st of grants("ec2:DeleteTags").concat(grants(elb("RemoveTags")))) {
+      const nulls = (st.Condition as { Null?: Record<string, string> } | undefined)?.Null;
+      if (nulls) assert.equal(nulls[`aws:RequestTag/${LB_CONTROLLER_CLUSTER_TAG}`], "true");
+      else assert.ok([st.Resource].flat().every((r) => String(r).includes(":listener")), "untagged only on listeners and rules");
     }
   });
 

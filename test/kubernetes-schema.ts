@@ -34,7 +34,7 @@ export const UNVALIDATED_KUBERNETES_TYPES = new Set([
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
   "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
   "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding",
-  // Karpenter's own kinds: validated against the CRD schemas Karpenter publishes (test/crd-schema.ts, test/karpenter.test.ts).
+  // Karpenter's own kinds: validated against our transcription of Karpenter's CRD schemas (test/karpenter-chart.ts, test/karpenter.test.ts).
   "kubernetes:karpenter.sh/v1:NodePool",
   "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
   // agent-sandbox's kinds: validated against our transcription of the pinned release's CRD schemas

@@ -9,8 +9,6 @@ import { SANDBOX_CONTEXT } from "../components/sandbox-host/runtime-config";
 import { BOOTSTRAP_ENTRIES } from "../infra/database/bundle";
 import { BOOTSTRAP_SQL_PATH } from "../infra/database/sql";
 import { GVISOR_INSTALL_SCRIPT_PATH } from "../infra/cluster/gvisor-nodes";
-import { LB_CONTROLLER_POLICY_PATH } from "../infra/cluster/lb-controller-policy";
-import { KARPENTER_CLOUDFORMATION_PATH } from "../infra/cluster/karpenter-policy";
 
 // The installed package itself is tested in consumer.test.ts; these check its manifest, quickly.
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
@@ -65,20 +63,18 @@ describe("the agentyard package", () => {
     }
   });
 
-  it("ships the build and the assets components read at run time (EKS: the controller policy, the gVisor script, Karpenter's policies), and no tests, stacks or scripts", () => {
+  it("ships the build and the assets components read at run time (the gVisor script, the SQL bootstrap), and no tests, stacks or scripts", () => {
     const files = packedFiles();
     const assets = [
       path.join(SANDBOX_CONTEXT, "Dockerfile"),
       path.join(SANDBOX_CONTEXT, "package-lock.json"),
       path.join(SANDBOX_CONTEXT, "src", "main.ts"),
       BOOTSTRAP_SQL_PATH,
-      LB_CONTROLLER_POLICY_PATH,
       GVISOR_INSTALL_SCRIPT_PATH,
-      KARPENTER_CLOUDFORMATION_PATH,
       ...Object.values(BOOTSTRAP_ENTRIES).map((entry) => path.join(REPO_ROOT, "infra", "database", "bootstrap", entry)),
     ].map((file) => path.relative(REPO_ROOT, file));
     for (const asset of assets) assert.ok(files.includes(asset), `${asset} is shipped`);
-    const allowed = /^(dist\/|sandbox\/|infra\/assets\/(sql|iam|node)\/|infra\/assets\/karpenter\/cloudformation-[^/]+\.yaml$|infra\/database\/bootstrap\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$)/;
+    const allowed = /^(dist\/|sandbox\/|infra\/assets\/(sql|node)\/|infra\/database\/bootstrap\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$)/;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
     assert.deepEqual(files.filter((f) => /(^|\/)test\/|\.test\.ts$|node_modules\//.test(f)), []);
   });

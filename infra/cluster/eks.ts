@@ -22,7 +22,7 @@ const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "schedu
 
 /** Chart versions, pinned: a range would change what `pulumi up` installs without a diff. */
 export const CLUSTER_CHARTS = {
-  // Chart 3.5.0 installs controller v3.5.0 (appVersion), the newest release (2026-08-03); its IAM policy is the asset of
+  // Chart 3.5.0 installs controller v3.5.0 (appVersion), the newest release (2026-08-03); its IAM policy is written from
   // that tag (lb-controller-policy.ts). Helm installs the chart's CRDs on first install only: on an upgrade, apply
   // helm/aws-load-balancer-controller/crds/crds.yaml of the new tag first (kubernetes-sigs/aws-load-balancer-controller#4555).
   loadBalancerController: { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" },

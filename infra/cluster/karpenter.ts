@@ -13,7 +13,7 @@ import { serviceRole } from "../iam";
 import { physicalName, standardTags } from "../naming";
 import { gvisorUserData } from "./gvisor-nodes";
 import { type OidcIssuer, serviceAccountRole } from "./irsa";
-import { KARPENTER_SOURCE, interruptionEventPatterns, karpenterControllerPolicies, karpenterTemplate } from "./karpenter-policy";
+import { INTERRUPTION_EVENT_PATTERNS, KARPENTER_SOURCE, interruptionQueuePolicy, karpenterControllerPolicies } from "./karpenter-policy";
 
 const COMPONENT = "cluster";
 
@@ -24,7 +24,8 @@ const COMPONENT = "cluster";
  * the default cluster version and the next one are covered. v1.15 is newer (karpenter.sh lists v1.15 as latest,
  * "Release v1.15.0", 2026-10-10; 1.15.1 reported 2026-10-23), but the newest snapshot of the repository readable here
  * stops at v1.14.1 (2026-08-21): without 1.15's CRDs, values.yaml and template the pin stays (docs/versions.md).
- * Bump the chart, the CRD and values assets and the template together (infra/assets/karpenter/).
+ * Bump the chart with the policies (karpenter-policy.ts) and the tests' transcriptions of its values
+ * keys and CRD schemas (test/karpenter-chart.ts), each read again at the new tag.
  * The chart is published as an OCI artifact (https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/,
  * "Install Karpenter": `helm upgrade --install karpenter oci://public.ecr.aws/karpenter/karpenter --version ...`).
  * Helm installs the chart's CRDs (crds/) on first install only: on an upgrade, apply the new tag's
@@ -63,7 +64,7 @@ export interface NodePoolSpec {
 
 /**
  * Karpenter on EKS as the getting-started guide sets it up, from `@pulumi/aws` resources: the
- * controller's IRSA role with upstream's controller policies, the node role with an EC2_LINUX
+ * controller's IRSA role with the controller policies the guide's template grants, the node role with an EC2_LINUX
  * access entry, the SQS interruption queue fed by EventBridge, the discovery tags, the pinned chart,
  * and an EC2NodeClass and NodePool per pool (general; gVisor sandboxes when enabled).
  */
@@ -71,7 +72,6 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
   const child = { parent };
   const s = args.settings;
   const tags = standardTags(COMPONENT);
-  const template = karpenterTemplate();
 
   // Discovery: Karpenter launches into the subnets and security groups carrying this tag
   // (EC2NodeClass subnetSelectorTerms / securityGroupSelectorTerms below). The cluster security group is
@@ -82,18 +82,17 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
 
   // The interruption queue: Spot interruptions, rebalance recommendations, scheduled health events and
   // instance state changes reach Karpenter here, so it drains a node before EC2 takes it
-  // (https://karpenter.sh/docs/concepts/disruption/#interruption). Settings and policy from the template.
+  // (https://karpenter.sh/docs/concepts/disruption/#interruption). Settings and policy as the guide's template has them.
   const queue = new sqs.Queue(`${name}-interruption-queue`, { name: physicalName("sqsQueue", ["karpenter"]), messageRetentionSeconds: 300, sqsManagedSseEnabled: true, tags }, child);
   new sqs.QueuePolicy(
     `${name}-interruption-queue-policy`,
     {
       queueUrl: queue.url,
-      policy: queue.arn.apply((arn) => JSON.stringify(resolveGetAtt(template.KarpenterInterruptionQueuePolicy.Properties.PolicyDocument, { "KarpenterInterruptionQueue.Arn": arn }))),
+      policy: queue.arn.apply((arn) => JSON.stringify(interruptionQueuePolicy(arn))),
     },
     child,
   );
-  for (const [id, pattern] of Object.entries(interruptionEventPatterns(template))) {
-    const slug = kebab(id.replace(/Rule$/, ""));
+  for (const [slug, pattern] of Object.entries(INTERRUPTION_EVENT_PATTERNS)) {
     const rule = new cloudwatch.EventRule(`${name}-${slug}`, { name: physicalName("eventRule", ["karpenter", slug]), eventPattern: JSON.stringify(pattern), tags }, child);
     new cloudwatch.EventTarget(`${name}-${slug}-target`, { rule: rule.name, arn: queue.arn, targetId: "KarpenterInterruptionQueueTarget" }, child);
   }
@@ -116,7 +115,7 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
   const accessEntry = new eks.AccessEntry(`${name}-node-access`, { clusterName: args.cluster, principalArn: nodeRole.role.arn, type: "EC2_LINUX", tags }, child);
 
   // The controller's role through IRSA (the OIDC provider exists; Pod Identity would need its agent add-on),
-  // for the chart's service account kube-system/karpenter, with upstream's managed policies as they are.
+  // for the chart's service account kube-system/karpenter, with the controller policies (karpenter-policy.ts).
   const controllerRole = serviceAccountRole(parent, `${name}-controller-role`, args.oidc, { namespace: "kube-system", name: "karpenter" }, COMPONENT, "eks-karpenter");
   const identity = getCallerIdentityOutput({}, child);
   const partition = getPartitionOutput({}, child);
@@ -127,7 +126,7 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
     accountId: identity.accountId,
     interruptionQueueArn: queue.arn,
     nodeRoleArn: nodeRole.role.arn,
-  }, template);
+  });
   const attachments = Object.entries(policies).map(([id, document]) => {
     const slug = kebab(id.replace(/Policy$/, ""));
     const policy = new iam.Policy(`${name}-${slug}-policy`, { name: physicalName("iamPolicy", ["karpenter", slug]), description: `Karpenter controller: ${id} (upstream ${KARPENTER_SOURCE.tag})`, policy: document, tags }, child);
@@ -143,7 +142,7 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
       version: KARPENTER_CHART.version,
       namespace: "kube-system",
       atomic: true,
-      // Keys as in charts/karpenter/values.yaml at the pinned tag (a test compares them with the asset).
+      // Keys as in charts/karpenter/values.yaml at the pinned tag (a test checks them against our record of them).
       values: {
         settings: { clusterName: args.clusterName, interruptionQueue: queue.name },
         serviceAccount: { create: true, name: "karpenter", annotations: { "eks.amazonaws.com/role-arn": controllerRole.arn } },
@@ -248,22 +247,8 @@ export function karpenter(parent: pulumi.Resource, name: string, args: Karpenter
   return { release, nodePools: pools, ready };
 }
 
-/** A template's logical id as a name part: `EKSIntegration` -> `eks-integration`. */
+/** A policy's name as a name part: `EKSIntegration` -> `eks-integration`. */
 function kebab(id: string): string {
   return id.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/([A-Z])([A-Z][a-z])/g, "$1-$2").toLowerCase();
 }
 
-/** The template's `!GetAtt X.Attr` values replaced by what they resolve to. */
-function resolveGetAtt(value: unknown, attributes: Readonly<Record<string, string>>): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolveGetAtt(v, attributes));
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value);
-    if (entries.length === 1 && entries[0][0] === "GetAtt") {
-      const resolved = attributes[String(entries[0][1])];
-      if (resolved === undefined) throw new Error(`Karpenter template: no value for !GetAtt ${String(entries[0][1])}`);
-      return resolved;
-    }
-    return Object.fromEntries(entries.map(([k, v]) => [k, resolveGetAtt(v, attributes)]));
-  }
-  return value;
-}
