@@ -250,11 +250,20 @@ export function isKnownType(type: string): boolean {
   return type in PRICERS || FREE_TYPES.has(type) || UNPRICED_TYPES.has(type);
 }
 
-/** The name of the resource's top-level ancestor: the component its cost is reported under. */
+/**
+ * Components that only group others (AgentPlatform holds the network, cluster, load balancer, data
+ * tier and monitoring): their children are reported by their own names, as when a stack builds
+ * them side by side, so `byComponent` keeps its keys (`network`, `data`...).
+ */
+const GROUPING_TYPES: ReadonlySet<string> = new Set(["agentyard:components:AgentPlatform"]);
+
+/** The name of the resource's top-level ancestor that is not a grouping: the component its cost is reported under. */
 function componentOf(r: PlannedResource, byUrn: ReadonlyMap<string, PlannedResource>): string {
-  let current = r;
-  for (let parent = byUrn.get(current.parent ?? ""); parent; parent = byUrn.get(current.parent ?? "")) current = parent;
-  return current.name;
+  const path = [r];
+  for (let parent = byUrn.get(r.parent ?? ""); parent; parent = byUrn.get(parent.parent ?? "")) path.push(parent);
+  let top = path.length - 1;
+  while (top > 0 && GROUPING_TYPES.has(path[top].type)) top--;
+  return path[top].name;
 }
 
 /** The monthly estimate of a planned stack, from the price table and stated usage. */
