@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 
-const SKIPPED = new Set(["node_modules", "dist", ".git"]);
+/**
+ * Never part of an image's content: dependencies and builds made inside the context, git, and
+ * Python's bytecode caches (the tests run sandbox/executor/*.py in place, and `python3 -I` writes
+ * __pycache__ beside them; the Dockerfile copies the sources only), so a plan made after the tests
+ * names the same image as one made from a fresh clone.
+ */
+const SKIPPED = new Set(["node_modules", "dist", ".git", "__pycache__"]);
 
 /**
  * A digest of the build context's content: the same files give the same digest on every machine
