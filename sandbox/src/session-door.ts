@@ -2,7 +2,7 @@ import type { RuntimeConfig } from "./config";
 import type { ExecutionRequest } from "./executor-client";
 import { Counter, type Registry } from "./metrics";
 import { type Answer, type SessionExecBody, type StoredFile, done, failed, unknownSession } from "./session-answer";
-import { OwnerGone, forward } from "./session-forward";
+import { OwnerGone, OwnerSlow, forward } from "./session-forward";
 import type { SessionIds } from "./session-id";
 import type { SessionTable } from "./sessions";
 
@@ -18,6 +18,7 @@ export interface Caller {
 
 const MAX_FORWARDED_ANSWER_BYTES = 64 * 1024 * 1024;
 export const GONE = "no such session: its replica is gone (scaled in or replaced); create a new one";
+export const SLOW = "the replica that holds the session did not answer in time; it is still there: retry";
 
 /**
  * The front door for a public session id, on any replica: checks the id's MAC, serves a session
@@ -134,6 +135,7 @@ class DoorCalls implements SessionCalls {
       this.door.forwards.inc({ result: "ok" });
       return answer;
     } catch (error) {
+      if (error instanceof OwnerSlow) return failed(504, SLOW);
       if (!(error instanceof OwnerGone)) throw error;
       this.door.forwards.inc({ result: "gone" });
       return failed(404, GONE);
@@ -152,7 +154,7 @@ class DoorCalls implements SessionCalls {
         chunks.push(chunk);
       }
     } catch (error) {
-      throw error instanceof OwnerGone ? error : new OwnerGone(`the owner's answer broke off: ${String(error)}`);
+      throw error instanceof OwnerGone || error instanceof OwnerSlow ? error : new OwnerGone(`the owner's answer broke off: ${String(error)}`);
     }
     const retryAfter = res.headers["retry-after"];
     return { status: res.statusCode ?? 502, retryAfter: typeof retryAfter === "string" ? retryAfter : undefined, body: Buffer.concat(chunks, size) };

@@ -11,8 +11,14 @@ export const FORWARDED_HEADER = "x-agentyard-forwarded";
 /** A replica that is gone does not always refuse (a terminated task's address drops packets): 3 s to connect. */
 const CONNECT_TIMEOUT_MS = 3000;
 
-/** The owner did not answer: its replica is gone, and the session with it. */
+/** The owner could not be reached, or broke the connection: its replica is gone, and the session with it. */
 export class OwnerGone extends Error {}
+
+/**
+ * The owner took the request but did not answer in time: it is there, busy (a call can wait in
+ * its session's queue behind others), so the session is not declared gone: 504.
+ */
+export class OwnerSlow extends Error {}
 
 export interface Forward {
   /** The owner's `host:port`. */
@@ -40,7 +46,7 @@ export function forward(f: Forward): Promise<IncomingMessage> {
     // A connection of its own: a pooled one the owner closed meanwhile would fail like a dead owner.
     const upstream = request({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port) || 80, method: f.method, path: f.path, headers, agent: false });
     let answered = false;
-    const timer = setTimeout(() => upstream.destroy(new OwnerGone(`no answer within ${f.timeoutMs} ms`)), f.timeoutMs);
+    const timer = setTimeout(() => upstream.destroy(new OwnerSlow(`no answer within ${f.timeoutMs} ms`)), f.timeoutMs);
     upstream.on("socket", (socket) => {
       const connecting = setTimeout(() => upstream.destroy(new OwnerGone(`no connection within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       socket.once("connect", () => clearTimeout(connecting));
@@ -55,7 +61,7 @@ export function forward(f: Forward): Promise<IncomingMessage> {
     });
     upstream.on("error", (error) => {
       clearTimeout(timer);
-      if (!answered) reject(error instanceof OwnerGone ? error : new OwnerGone(error.message));
+      if (!answered) reject(error instanceof OwnerGone || error instanceof OwnerSlow ? error : new OwnerGone(error.message));
     });
     if (Buffer.isBuffer(f.body)) upstream.end(f.body);
     else if (f.body) f.body.pipe(upstream);

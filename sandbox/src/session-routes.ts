@@ -4,8 +4,8 @@ import { HttpError, readBody, readJson, send, sendBytes, sendEmpty } from "./htt
 import { describeProblem, executeRequestSchema } from "./request";
 import type { Sandbox } from "./sandbox";
 import type { Answer } from "./session-answer";
-import { type Caller, GONE, execBody } from "./session-door";
-import { FORWARDED_HEADER, OwnerGone, forward } from "./session-forward";
+import { type Caller, GONE, SLOW, execBody } from "./session-door";
+import { FORWARDED_HEADER, OwnerGone, OwnerSlow, forward } from "./session-forward";
 import { pathProblem } from "./session-path";
 
 /*
@@ -66,6 +66,7 @@ export function sessionRoutes(sandbox: Sandbox): (req: IncomingMessage, res: Ser
         timeoutMs: door.forwardTimeoutMs,
       });
     } catch (error) {
+      if (error instanceof OwnerSlow) throw new HttpError(504, SLOW);
       if (!(error instanceof OwnerGone)) throw error;
       door.forwards.inc({ result: "gone" });
       throw new HttpError(404, GONE);
