@@ -12,7 +12,7 @@ export const PYTHON = "/usr/bin/python3";
 export const EXECUTOR = path.join(__dirname, "..", "sandbox", "executor", "executor.py");
 
 /** The settings the executor reads (the api reads SANDBOX_MAX_SESSIONS too). */
-const EXECUTOR_SETTINGS = ["SANDBOX_ISOLATION", "SANDBOX_SCRATCH_SIZE", "SANDBOX_MAX_SESSIONS", "SANDBOX_WARM_POOL"];
+const EXECUTOR_SETTINGS = ["SANDBOX_ISOLATION", "SANDBOX_SCRATCH_SIZE", "SANDBOX_MAX_SESSIONS", "SANDBOX_WARM_POOL", "SANDBOX_SESSION_BACKSTOP_MS"];
 
 /**
  * The executor (sandbox/executor/executor.py) as a process on this machine, listening in `dir`.

@@ -12,6 +12,10 @@ each execution gets new user, mount, PID, network and IPC namespaces, a private 
 tmpfs for its scratch directory, /tmp and /dev/shm, and the ipc directory hidden. Where it is
 refused (Fargate: RuntimeDefault seccomp, no SYS_ADMIN), it falls back to a private directory
 per execution; both modes set PR_SET_DUMPABLE 0, rlimits and a new session.
+
+Beside this file: zygote.py (the zygote's accept-and-hand-over loop), and for sessions
+(sandbox/SESSIONS.md) session.py (the session supervisor), interpreter.py (the session's init
+and interpreter) and session_files.py (its files, as the supervisor reads and writes them).
 """
 
 import ctypes
@@ -26,13 +30,23 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import sys
 import time
 import traceback
 
+# The session modules beside this file (sandbox/SESSIONS.md) use this module's functions as
+# `executor`: the one module object, also when this file runs as __main__. With -I the script's
+# directory is not on sys.path (python(1)): it is added, after the standard library.
+sys.modules.setdefault("executor", sys.modules[__name__])
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+import session  # noqa: E402
+from zygote import OomScore, Zygote  # noqa: E402
+
 # The settings the zygote needs; everything else of its environment is dropped by re-exec (below).
-SETTINGS = ("SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_EXECUTION_SCHED", "SANDBOX_API_UID", "SANDBOX_ISOLATION", "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID")
+SETTINGS = (
+    "SANDBOX_EXECUTOR_SOCKET", "SANDBOX_SCRATCH_DIR", "SANDBOX_SCRATCH_SIZE", "SANDBOX_EXECUTION_SCHED", "SANDBOX_API_UID", "SANDBOX_ISOLATION",
+    "SANDBOX_RUN_AS_UID", "SANDBOX_RUN_AS_GID", "SANDBOX_MAX_SESSIONS", "SANDBOX_WARM_POOL", "SANDBOX_SESSION_BACKSTOP_MS",
+)
 SOCKET_PATH = os.environ.get("SANDBOX_EXECUTOR_SOCKET") or "/run/agentyard/executor.sock"
 SCRATCH = os.environ.get("SANDBOX_SCRATCH_DIR") or "/sandbox"
 API_UID = int(os.environ.get("SANDBOX_API_UID") or "10001")
@@ -52,8 +66,22 @@ def parse_size(raw):
 
 # Each execution's private tmpfs in namespace mode: scratch directory, /tmp and /dev/shm together.
 SCRATCH_BYTES = parse_size(os.environ.get("SANDBOX_SCRATCH_SIZE") or "64m")
-# Supervisors forked and isolated ahead of demand, waiting in accept().
-SUPERVISORS = 4
+
+def int_setting(name, default, low, high):
+    """An integer setting; a bad value stops the executor with the setting's name (sys.exit 2)."""
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        sys.stderr.write(json.dumps({"level": "fatal", "msg": f"{name}: got {raw!r}, expected an integer from {low} to {high}", "component": "executor"}) + "\n")
+        sys.exit(2)
+    return int(raw)
+
+
+# Supervisors forked and isolated ahead of demand, each waiting for the zygote to hand it a connection.
+WARM_POOL = int_setting("SANDBOX_WARM_POOL", 4, 1, 64)
+# Sessions this executor keeps at most (sandbox/SESSIONS.md); 0 turns them off.
+MAX_SESSIONS = int_setting("SANDBOX_MAX_SESSIONS", 16, 0, 4096)
+# A session supervisor ends itself this long after its idle timeout or TTL (the api reaps first).
+SESSION_BACKSTOP_SECONDS = int_setting("SANDBOX_SESSION_BACKSTOP_MS", 30000, 0, 3600000) / 1000
 # Tests only: a root executor on a developer machine runs executions as this uid.
 RUN_AS = (int(os.environ["SANDBOX_RUN_AS_UID"]), int(os.environ.get("SANDBOX_RUN_AS_GID") or os.environ["SANDBOX_RUN_AS_UID"])) if os.environ.get("SANDBOX_RUN_AS_UID") else None
 EXECUTION_ENV_KEYS = ("PATH", "HOME", "TMPDIR", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
@@ -185,32 +213,8 @@ def run_execution(request, home, pipes, isolated):
         os.dup2(stdout_w, 1)
         os.dup2(stderr_w, 2)
         os.closerange(3, 65536)
-        os.chdir(home)
-        os.environ.clear()
-        os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
-        for limit, soft, hard in (
-            (resource.RLIMIT_AS, request["memoryBytes"], request["memoryBytes"]),
-            (resource.RLIMIT_CPU, request["cpuSeconds"], request["cpuSeconds"] + 1),
-            (resource.RLIMIT_NPROC, request["maxProcesses"], request["maxProcesses"]),
-            (resource.RLIMIT_FSIZE, request["maxFileBytes"], request["maxFileBytes"]),
-            (resource.RLIMIT_CORE, 0, 0),
-            (resource.RLIMIT_NOFILE, 256, 256),
-        ):
-            resource.setrlimit(limit, (soft, hard))
-        # SCHED_IDLE: the zygote and the supervisors always run before executions, however many
-        # processes one of them starts (sched(7)); an unprivileged process cannot leave it.
-        if EXECUTION_SCHED == "idle":
-            try:
-                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            except OSError:
-                os.nice(19)
-        if isolated:
-            drop_capabilities()
-        prctl(PR_SET_NO_NEW_PRIVS, 1)
-        prctl(PR_SET_DUMPABLE, 0)
-        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True)
+        confine(request, home, isolated)
+        sys.stdin, sys.stdout, sys.stderr = standard_streams()
         sys.argv[:] = ["<sandbox>"]
         source = request["code"]
         del request
@@ -220,6 +224,44 @@ def run_execution(request, home, pipes, isolated):
         os._exit(70)
     status = run_code(source)
     leave(status)
+
+
+def confine(limits, home, isolated):
+    """What every process that runs untrusted code gets (an execution, a session's interpreter):
+    its home as working directory, a fixed environment, rlimits, SCHED_IDLE, no capabilities, no
+    new privileges, not dumpable. `limits` holds memoryBytes, cpuSeconds, maxProcesses, maxFileBytes."""
+    os.chdir(home)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
+    for limit, soft, hard in (
+        (resource.RLIMIT_AS, limits["memoryBytes"], limits["memoryBytes"]),
+        (resource.RLIMIT_CPU, limits["cpuSeconds"], limits["cpuSeconds"] + 1),
+        (resource.RLIMIT_NPROC, limits["maxProcesses"], limits["maxProcesses"]),
+        (resource.RLIMIT_FSIZE, limits["maxFileBytes"], limits["maxFileBytes"]),
+        (resource.RLIMIT_CORE, 0, 0),
+        (resource.RLIMIT_NOFILE, 256, 256),
+    ):
+        resource.setrlimit(limit, (soft, hard))
+    # SCHED_IDLE: the zygote and the supervisors always run before executions, however many
+    # processes one of them starts (sched(7)); an unprivileged process cannot leave it.
+    if EXECUTION_SCHED == "idle":
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            os.nice(19)
+    if isolated:
+        drop_capabilities()
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_DUMPABLE, 0)
+
+
+def standard_streams():
+    """stdin, stdout and stderr over fds 0, 1 and 2, unbuffered for output (nothing is lost at os._exit)."""
+    return (
+        io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8"),
+        io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True),
+        io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True),
+    )
 
 
 def run_code(source):
@@ -287,7 +329,8 @@ class Capture:
         return b"".join(self.chunks).decode("utf-8", "replace")
 
 
-def read_request(conn):
+def read_request(conn, limit=MAX_REQUEST_BYTES):
+    """One JSON line of at most `limit` bytes, or None (the peer closed, or sent too much)."""
     conn.settimeout(30)
     data = bytearray()
     while not data.endswith(b"\n"):
@@ -295,9 +338,13 @@ def read_request(conn):
         if not chunk:
             return None
         data += chunk
-        if len(data) > MAX_REQUEST_BYTES:
+        if len(data) > limit:
             return None
     return json.loads(data)
+
+
+def answer(conn, message):
+    conn.sendall(json.dumps(message).encode() + b"\n")
 
 
 def kill_children_of_self():
@@ -326,9 +373,10 @@ def kill_children_of_self():
             time.sleep(0.005)
 
 
-def supervise(control):
+def supervise(control, zygote):
     """A supervisor, forked ahead of demand: it builds its execution's isolation first, then waits
-    for the zygote to hand it a connection (SCM_RIGHTS on `control`), and serves it."""
+    for the zygote to hand it a connection (SCM_RIGHTS on `control`), and serves it: one
+    execution, or a session (sandbox/SESSIONS.md) until that ends."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -340,21 +388,48 @@ def supervise(control):
         prctl(PR_SET_CHILD_SUBREAPER, 1)
         home = private_directory()
     try:
+        # Set after the last change of credentials (which clears it): no supervisor, so no
+        # session, outlives the zygote.
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != zygote:
+            return
         _, fds, _, _ = socket.recv_fds(control, 1, 1)
-        control.close()
         if not fds:
             return  # the zygote is stopping
         conn = socket.socket(fileno=fds[0])
         request = read_request(conn)
         if request is None:
             return
-        if request.get("op") == "ping":
-            conn.sendall(json.dumps({"ok": True, "isolation": MODE}).encode() + b"\n")
+        if request.get("op") == "session_create":
+            session.serve(request, conn, control, home)
             return
-        conn.sendall(json.dumps(execute(request, conn, home)).encode() + b"\n")
+        control.close()  # the zygote forgets this supervisor: it serves one connection
+        if request.get("op") == "ping":
+            answer(conn, {"ok": True, "isolation": MODE})
+            return
+        answer(conn, execute(request, conn, home))
     finally:
         if MODE != "namespaces":
-            shutil.rmtree(home, ignore_errors=True)
+            remove_tree(home)
+
+
+def remove_tree(path):
+    """Fallback mode: removes an execution's or a session's directory (its processes are all dead
+    by now), also where the code took the permissions off its own directories: each pass gives
+    them back where it failed, one level deeper."""
+    for _ in range(4):
+        shutil.rmtree(path, onerror=make_writable)
+        if not os.path.lexists(path):
+            return
+
+
+def make_writable(function, failed, _):
+    for path in (failed, os.path.dirname(failed)):
+        try:
+            if not os.path.islink(path):
+                os.chmod(path, 0o700)
+        except OSError:
+            pass
 
 
 def execute(request, conn, home):
@@ -486,12 +561,9 @@ def execute(request, conn, home):
 # The zygote
 
 
-class Stop(Exception):
-    pass
-
-
 def serve():
     global MODE
+    oom = OomScore()  # opened while the zygote is still dumpable (its /proc files are its own)
     prctl(PR_SET_DUMPABLE, 0)
     if ISOLATION not in ("auto", "namespaces", "none"):
         log("fatal", f"SANDBOX_ISOLATION: got {ISOLATION!r}, expected auto, namespaces or none")
@@ -508,96 +580,12 @@ def serve():
         os.makedirs(os.path.join(SCRATCH, "runs"), 0o711, exist_ok=True)
         if RUN_AS:
             os.chown(os.path.join(SCRATCH, "runs"), *RUN_AS)
-    try:
-        os.unlink(SOCKET_PATH)
-    except FileNotFoundError:
-        pass
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o117)
-    listener.bind(SOCKET_PATH)
-    os.umask(old)
-    # Our own file (never the directory, a mount root): 0660 and the directory's group (agentyard-ipc,
-    # by setgid or by the image), said explicitly because gVisor's host sockets ignore umask and setgid.
-    group = os.stat(os.path.dirname(SOCKET_PATH)).st_gid
-    os.chmod(SOCKET_PATH, 0o660)
-    if group in os.getgroups() and os.stat(SOCKET_PATH).st_gid != group:
-        os.chown(SOCKET_PATH, -1, group)
-    if os.stat(SOCKET_PATH).st_gid != group:
-        # The group did not take (gVisor): open the socket to all; who may use it is decided by
-        # the peer's uid at accept (SO_PEERCRED), which is the check that matters anyway.
-        os.chmod(SOCKET_PATH, 0o666)
-    listener.listen(128)
-    log("info", "executor listening", socket=SOCKET_PATH, isolation=MODE, pid=os.getpid())
-
-    def on_term(signum, frame):
-        raise Stop()
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
-    # Children are reaped by the kernel; as PID 1 this also reaps whatever is orphaned to us.
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    idle = []  # (pid, control socket) of supervisors ready for a connection
+    zygote = Zygote(oom)
+    log("info", "executor listening", socket=SOCKET_PATH, isolation=MODE, pid=os.getpid(), warmPool=WARM_POOL, maxSessions=MAX_SESSIONS)
     gc.collect()
     gc.freeze()  # the warm heap stays untouched by forked children: no copy-on-write faults
     gc.disable()
-
-    def fork_supervisor():
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:
-            listener.close()
-            ours.close()
-            for _, other in idle:
-                other.close()
-            code = 0
-            try:
-                supervise(theirs)
-            except BaseException as error:
-                log("error", "execution failed", error=repr(error))
-                code = 1
-            os._exit(code)
-        theirs.close()
-        idle.append((pid, ours))
-
-    try:
-        while True:
-            # SUPERVISORS supervisors, isolated ahead of demand, wait for a connection: the
-            # zygote accepts, checks the peer, hands the connection over and never reads it.
-            while len(idle) < SUPERVISORS:
-                fork_supervisor()
-            conn, _ = listener.accept()
-            uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
-            if uid != API_UID:
-                # Only the api may start executions (an execution in fallback mode shares our uid and group).
-                log("warning", "refused a connection from another uid", uid=uid)
-                conn.close()
-                continue
-            while True:
-                if not idle:
-                    fork_supervisor()
-                pid, control = idle.pop(0)
-                try:
-                    socket.send_fds(control, [b"c"], [conn.fileno()])
-                    break
-                except OSError:
-                    pass  # that supervisor died idle (killed from outside): the next one
-                finally:
-                    control.close()
-            conn.close()
-    except Stop:
-        listener.close()
-        for pid, control in idle:
-            control.close()  # an idle supervisor reads no connection and leaves
-        try:
-            os.unlink(SOCKET_PATH)
-        except OSError:
-            pass
-        log("info", "executor stopping: waiting for running executions")
-        try:
-            while True:
-                os.wait()
-        except ChildProcessError:
-            pass
+    zygote.run()
 
 
 def alive(pid):
