@@ -148,7 +148,7 @@ describe("sessions, against the running service", () => {
   let s: RunningSandbox;
   let api: ReturnType<typeof caller>;
   before(async () => {
-    s = await startSandbox(UID, { SANDBOX_AUTH_TOKEN: TOKEN, SANDBOX_MAX_SESSIONS: "3", SANDBOX_SESSION_FILE_LIMIT: "64k", SANDBOX_SESSION_MEMORY_LIMIT: "256m", SANDBOX_SESSION_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20" });
+    s = await startSandbox(UID, { SANDBOX_AUTH_TOKEN: TOKEN, SANDBOX_MAX_SESSIONS: "3", SANDBOX_SESSION_FILE_LIMIT: "64k", SANDBOX_SESSION_MEMORY_LIMIT: "256m", SANDBOX_SESSION_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20", SANDBOX_OUTPUT_LIMIT: "65536" });
     await eventually(() => s.sandbox.ready);
     api = caller(s.url);
   });
@@ -266,6 +266,8 @@ describe("sessions, against the running service", () => {
       const slow = await api.exec(id, "import time\ntime.sleep(30)", { timeoutMs: 500 });
       assert.deepEqual([slow.timedOut, slow.sessionAlive], [true, true]);
       assert.match(slow.stderr, /KeyboardInterrupt/);
+      const flood = await api.exec(id, "import sys\nwhile True:\n    sys.stdout.write('x' * 4096)", { timeoutMs: 10000 });
+      assert.deepEqual([flood.truncated, flood.timedOut, flood.sessionAlive, Buffer.byteLength(flood.stdout)], [true, false, true, 65536]);
       assert.equal((await api.exec(id, "print('still here')")).stdout, "still here\n");
       const died = await api.exec(id, "import os\nos._exit(9)");
       assert.equal(died.sessionAlive, false);
@@ -412,6 +414,35 @@ describe("sessions across two replicas", () => {
     assert.equal(gone.status, 404);
     assert.match(((await gone.json()) as { error: string }).error, /its replica is gone/);
     assert.equal(await a.metric('sandbox_session_forwards_total{result="gone"}'), 1);
+  });
+});
+
+describe("sessions without a token, or turned off", () => {
+  it("forwards nothing without a token: a session is reachable only on the replica that made it", async () => {
+    const [a, b] = await Promise.all([startSandbox(UID + 4, {}, { host: "127.0.0.1", advertise: true }), startSandbox(UID + 5, {}, { host: "127.0.0.2", advertise: true })]);
+    try {
+      const id = await caller(b.url, {}).create();
+      assert.equal((await caller(b.url, {}).exec(id, "print('on b')")).stdout, "on b\n");
+      assert.equal((await caller(a.url, {}).call("POST", `/v1/sessions/${id}/execute`, { code: "print(1)" })).status, 404);
+      assert.equal(await a.metric('sandbox_session_forwards_total{result="ok"}'), 0);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("offers no session with SANDBOX_MAX_SESSIONS=0: 404, and only execute_python over MCP", async () => {
+    const s = await startSandbox(UID + 6, { SANDBOX_MAX_SESSIONS: "0" });
+    const client = new Client({ name: "test", version: "1.0.0" });
+    try {
+      const res = await caller(s.url, {}).call("POST", "/v1/sessions", {});
+      assert.equal(res.status, 404);
+      assert.match(((await res.json()) as { error: string }).error, /SANDBOX_MAX_SESSIONS=0/);
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`)));
+      assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ["execute_python"]);
+    } finally {
+      await client.close();
+      await s.close();
+    }
   });
 });
 
