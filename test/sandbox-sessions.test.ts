@@ -9,6 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { advertiseAddress, privateIpv4 } from "../sandbox/src/advertise";
 import { loadConfig } from "../sandbox/src/config";
+import { Sandbox } from "../sandbox/src/sandbox";
 import { SessionIds } from "../sandbox/src/session-id";
 import { type RunningSandbox, alive, eventually, startExecutor, startSandbox } from "./sandbox-harness";
 
@@ -441,6 +442,23 @@ describe("sessions without a token, or turned off", () => {
       assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ["execute_python"]);
     } finally {
       await client.close();
+      await s.close();
+    }
+  });
+});
+
+describe("sessions after the api restarted", () => {
+  it("answers 429 while the executor still holds sessions the api forgot", async () => {
+    const s = await startSandbox(UID + 7, { SANDBOX_MAX_SESSIONS: "1" });
+    // A second api on the same executor: the first one's session is unknown to it, as after a restart.
+    const restarted = new Sandbox(s.config);
+    try {
+      await caller(s.url, {}).create();
+      const answer = await restarted.sessions.create(undefined, undefined);
+      assert.equal(answer.kind === "failed" && answer.status, 429);
+      assert.match(answer.kind === "failed" ? answer.error : "", /SANDBOX_MAX_SESSIONS/);
+    } finally {
+      await restarted.shutdown(0);
       await s.close();
     }
   });

@@ -70,13 +70,10 @@ export function parseSize(key: string, raw: string): number {
   return value;
 }
 
-/** 8 MiB: 11 MiB once base64-encoded, inside the executor's 16 MiB request line. */
+/** 8 MiB: the api holds an upload whole, then base64-encoded (11 MiB more) for the executor's JSON line. */
 const MAX_SESSION_FILE_BYTES = 8 * 1024 ** 2;
 
-/**
- * A session file's size, from 1k to 8m: an upload travels base64-encoded in one JSON line to the
- * executor, which reads at most 16 MiB of a request line (executor.py MAX_REQUEST_BYTES).
- */
+/** A session file's size, from 1k to 8m (above): each upload or download in flight costs the api about 3 times that. */
 function fileSize(env: Env, key: string, fallback: string): number {
   const raw = env[key] || fallback;
   const match = SIZE.exec(raw.trim());

@@ -123,7 +123,15 @@ export class SessionTable {
       const executorId = SessionIds.newExecutorId();
       const answer = await this.withSlot(() => this.deps.executor.createSession(executorId, { ttlMs, idleMs }));
       if (answer.kind === "failed") return answer;
-      if (!answer.value.ok) return failed(503, `the executor refused the session: ${answer.value.error}`, 1);
+      if (!answer.value.ok) {
+        // At its own cap the executor still holds sessions this api does not know (it restarted):
+        // they end at their backstop, so this is a full replica, not a broken one.
+        if (answer.value.error.includes("SANDBOX_MAX_SESSIONS")) {
+          rejections.inc({ reason: "session_capacity" });
+          return failed(429, answer.value.error, 30);
+        }
+        return failed(503, `the executor could not make the session: ${answer.value.error}`, 1);
+      }
       const session = new Session(executorId, this.deps.ids.mint({ executorId, owner: config.advertiseAddress }), ttlMs, idleMs);
       this.sessions.set(executorId, session);
       this.created.inc();
@@ -142,6 +150,8 @@ export class SessionTable {
   exec(executorId: string, request: ExecutionRequest): Promise<Answer<SessionExecutionResult>> {
     return this.call(executorId, async (session, stop) => {
       const result = await this.deps.executor.sessionExec(executorId, request, stop);
+      // {"ok":false,"error"}: the executor refused the request itself; the session is untouched.
+      if (typeof result.sessionAlive !== "boolean") return failed(502, `executor: ${(result as { error?: string }).error ?? "unreadable answer"}`);
       this.deps.record(result);
       // The interpreter is gone (killed at the CPU budget, os._exit, a signal): so is the session.
       if (!result.sessionAlive) void this.end(session, "crashed");
