@@ -90,7 +90,7 @@ export interface SessionSpec {
   readonly idleMs: number;
 }
 
-export type FileError = "invalid_path" | "not_found" | "not_a_file" | "too_large" | "no_space";
+export type FileError = "invalid_path" | "not_found" | "not_a_file" | "too_large" | "no_space" | "invalid_request";
 export type FileAnswer<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly code: FileError; readonly error: string };
 export interface SessionExecutionResult extends ExecutionResult {
   readonly sessionAlive: boolean;

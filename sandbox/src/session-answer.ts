@@ -14,7 +14,7 @@ export const failed = (status: number, error: string, retryAfterSeconds?: number
 export const unknownSession = (): Failure => failed(404, "no such session: it was closed, expired or never existed here; create a new one");
 
 /** The executor's file error codes (SESSIONS.md) as HTTP statuses. */
-const FILE_STATUS: Record<FileError, number> = { invalid_path: 400, not_found: 404, not_a_file: 409, too_large: 413, no_space: 507 };
+const FILE_STATUS: Record<FileError, number> = { invalid_path: 400, invalid_request: 400, not_found: 404, not_a_file: 409, too_large: 413, no_space: 507 };
 
 export function fileFailure(code: FileError, error: string): Failure {
   return failed(FILE_STATUS[code] ?? 500, error);

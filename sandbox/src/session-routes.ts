@@ -79,6 +79,8 @@ export function sessionRoutes(sandbox: Sandbox): (req: IncomingMessage, res: Ser
     }
     res.writeHead(upstream.statusCode ?? 502, headers);
     upstream.on("error", () => res.destroy());
+    // The caller hung up: so does the connection to the owner.
+    res.on("close", () => upstream.destroy());
     upstream.pipe(res);
     await new Promise((resolve) => res.on("close", resolve));
   }

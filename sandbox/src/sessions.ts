@@ -225,6 +225,8 @@ export class SessionTable {
       await turn;
       if (session.ended) return unknownSession();
       return await this.withSlot(async () => {
+        // Closed while this call waited for a slot: the executor must not run it.
+        if (session.ended) return unknownSession();
         const stop = new AbortController();
         session.running = stop;
         try {
