@@ -149,7 +149,7 @@ describe("sessions, against the running service", () => {
   let s: RunningSandbox;
   let api: ReturnType<typeof caller>;
   before(async () => {
-    s = await startSandbox(UID, { SANDBOX_AUTH_TOKEN: TOKEN, SANDBOX_MAX_SESSIONS: "3", SANDBOX_SESSION_FILE_LIMIT: "64k", SANDBOX_SESSION_MEMORY_LIMIT: "256m", SANDBOX_SESSION_CPU_LIMIT: "2", SANDBOX_TIMEOUT: "20", SANDBOX_OUTPUT_LIMIT: "65536" });
+    s = await startSandbox(UID, { SANDBOX_AUTH_TOKEN: TOKEN, SANDBOX_MAX_SESSIONS: "3", SANDBOX_SESSION_FILE_LIMIT: "64k", SANDBOX_SESSION_MEMORY_LIMIT: "256m", SANDBOX_SESSION_CPU_LIMIT: "1", SANDBOX_TIMEOUT: "20", SANDBOX_OUTPUT_LIMIT: "65536" });
     await eventually(() => s.sandbox.ready);
     api = caller(s.url);
   });
@@ -282,7 +282,7 @@ describe("sessions, against the running service", () => {
   it("ends a session at its CPU budget (SANDBOX_SESSION_CPU_LIMIT)", async () => {
     const id = await api.create();
     const before = await s.metric('sandbox_sessions_ended_total{reason="crashed"}');
-    const spin = await api.exec(id, "while True:\n    pass", { timeoutMs: 15000 });
+    const spin = await api.exec(id, "while True:\n    pass", { timeoutMs: 20000 });
     assert.deepEqual([spin.timedOut, spin.sessionAlive], [false, false], "stopped by RLIMIT_CPU, not the timeout");
     assert.equal((await api.call("GET", `/v1/sessions/${id}`)).status, 404);
     assert.equal(await s.metric('sandbox_sessions_ended_total{reason="crashed"}'), before + 1);
@@ -326,11 +326,11 @@ describe("sessions, against the running service", () => {
   it("closes a session past its TTL, and one left idle, within a second or so", async () => {
     const ttl = await api.create({ ttlSeconds: 1 });
     const idle = await api.create({ idleTimeoutSeconds: 1 });
-    const busy = await api.create({ idleTimeoutSeconds: 1 });
+    const busy = await api.create({ idleTimeoutSeconds: 2 });
     const [ttlBefore, idleBefore] = [await s.metric('sandbox_sessions_ended_total{reason="expired_ttl"}'), await s.metric('sandbox_sessions_ended_total{reason="expired_idle"}')];
     try {
       // A call longer than the idle timeout keeps its session.
-      assert.equal((await api.exec(busy, "import time\ntime.sleep(2.2)\nprint('done')")).stdout, "done\n");
+      assert.equal((await api.exec(busy, "import time\ntime.sleep(2.5)\nprint('done')")).stdout, "done\n");
       assert.equal((await api.call("GET", `/v1/sessions/${busy}`)).status, 200, "used until now: not idle");
       assert.equal((await api.call("GET", `/v1/sessions/${ttl}`)).status, 404);
       assert.equal((await api.call("GET", `/v1/sessions/${idle}`)).status, 404);
