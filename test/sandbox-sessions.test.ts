@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { advertiseAddress, privateIpv4 } from "../sandbox/src/advertise";
 import { loadConfig } from "../sandbox/src/config";
 import { Sandbox } from "../sandbox/src/sandbox";
+import { OwnerGone, OwnerSlow, forward } from "../sandbox/src/session-forward";
 import { SessionIds } from "../sandbox/src/session-id";
 import { type RunningSandbox, alive, eventually, startExecutor, startSandbox } from "./sandbox-harness";
 
@@ -142,6 +143,24 @@ describe("session settings, ids and the advertised address", () => {
     } finally {
       metadata.close();
     }
+  });
+});
+
+describe("forwarding to the owning replica", () => {
+  it("tells an owner that is gone (refused) from one that is slow (connected, no answer in time)", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer(() => undefined);
+    silent.on("connection", (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const owner = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const base = { method: "GET", path: "/v1/sessions/x", authorization: undefined, contentType: undefined, contentLength: undefined, body: undefined };
+    try {
+      await assert.rejects(forward({ ...base, owner, timeoutMs: 300 }), OwnerSlow);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+    await assert.rejects(forward({ ...base, owner, timeoutMs: 300 }), OwnerGone, "nothing listens there now");
   });
 });
 
