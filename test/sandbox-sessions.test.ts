@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import * as path from "node:path";
@@ -461,6 +461,24 @@ describe("sessions without a token, or turned off", () => {
       assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ["execute_python"]);
     } finally {
       await client.close();
+      await s.close();
+    }
+  });
+});
+
+describe("sessions the executor lost", () => {
+  it("ends a session whose socket is gone (reason crashed); the executor's backstop ends what is left of it", async () => {
+    const s = await startSandbox(UID + 8, { SANDBOX_SESSION_BACKSTOP_MS: "300" });
+    try {
+      const api = caller(s.url, {});
+      const id = await api.create({ idleTimeoutSeconds: 1 });
+      const pid = await interpreterOf(api, id);
+      unlinkSync(socketOf(s, id));
+      assert.equal((await api.call("POST", `/v1/sessions/${id}/execute`, { code: "print(1)" })).status, 404);
+      assert.equal(await s.metric('sandbox_sessions_ended_total{reason="crashed"}'), 1);
+      assert.equal((await api.call("GET", `/v1/sessions/${id}`)).status, 404);
+      assert.ok(await eventually(() => !alive(pid), 5000), "the interpreter ends at idleMs + the backstop");
+    } finally {
       await s.close();
     }
   });
