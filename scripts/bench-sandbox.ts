@@ -5,13 +5,17 @@
  * (sandbox/executor/executor.py, with its namespaces where this machine allows them); this
  * process is only the client, so its own event loop measures nothing of theirs. The cold baseline
  * is the same client spawning `/usr/bin/python3 -I -c "print(1)"` itself, without HTTP.
- * The last line: `summary: c1_p50_ratio=<cold/new> c8_throughput_ratio=<new/cold>`.
+ * Then a call in a live session (sandbox/SESSIONS.md: the interpreter is already up, the call is
+ * one exec in it) against a one-shot execution, at concurrency 1, in the same run.
+ * The last line: `summary: c1_p50_ratio=<cold/new> c8_throughput_ratio=<new/cold>
+ * session_c1_p50_ratio=<one-shot/session> session_vs_cold_c1_p50_ratio=<cold/session>`.
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { PYTHON, startExecutor } from "../test/sandbox-harness";
 
 const REQUESTS: Record<number, number> = { 1: 150, 8: 400 };
+const SESSION_DESIGN = "session call (service over HTTP)";
 const CODE = "print(1)";
 
 interface Row {
@@ -93,6 +97,15 @@ async function main(): Promise<void> {
       rows.push(await measure("zygote (service over HTTP)", concurrency, service));
       rows.push(await measure("cold python3 -I spawn", concurrency, cold));
     }
+    const created = await fetch(`${api.url}/v1/sessions`, { method: "POST" });
+    if (created.status !== 201) throw new Error(`POST /v1/sessions answered ${created.status}: ${await created.text()}`);
+    const { id } = (await created.json()) as { id: string };
+    const inSession = async () => {
+      const res = await fetch(`${api.url}/v1/sessions/${id}/execute`, { method: "POST", body: JSON.stringify({ code: CODE }) });
+      return ((await res.json()) as { stdout: string }).stdout;
+    };
+    rows.push(await measure(SESSION_DESIGN, 1, inSession));
+    await fetch(`${api.url}/v1/sessions/${id}`, { method: "DELETE" });
   } finally {
     api.stop();
     await executor.stop();
@@ -101,8 +114,10 @@ async function main(): Promise<void> {
   console.log("| design | concurrency | p50 ms | p99 ms | executions/s |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) console.log(`| ${r.design} | ${r.concurrency} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(0)} |`);
-  const [c1, c1cold, c8, c8cold] = rows;
-  console.log(`summary: c1_p50_ratio=${(c1cold.p50 / c1.p50).toFixed(2)} c8_throughput_ratio=${(c8.perSecond / c8cold.perSecond).toFixed(2)}`);
+  const [c1, c1cold, c8, c8cold, session] = rows;
+  console.log(
+    `summary: c1_p50_ratio=${(c1cold.p50 / c1.p50).toFixed(2)} c8_throughput_ratio=${(c8.perSecond / c8cold.perSecond).toFixed(2)} session_c1_p50_ratio=${(c1.p50 / session.p50).toFixed(2)} session_vs_cold_c1_p50_ratio=${(c1cold.p50 / session.p50).toFixed(2)}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type RequestListener, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { type RuntimeConfig, loadConfig } from "../sandbox/src/config";
-import { createSandboxServer } from "../sandbox/src/http";
+import { sandboxHandler } from "../sandbox/src/http";
 import { Sandbox } from "../sandbox/src/sandbox";
 
 /** The interpreter the image ships (Debian's), not a pyenv shim. */
@@ -64,6 +65,8 @@ export async function startExecutor(uid: number, env: Record<string, string> = {
 
 export interface RunningSandbox {
   readonly url: string;
+  /** The executor's directory: its socket, and sessions/ with each session's socket. */
+  readonly executorDir: string;
   readonly sandbox: Sandbox;
   readonly config: RuntimeConfig;
   post(body: unknown, headers?: Record<string, string>): Promise<Response>;
@@ -83,20 +86,28 @@ export interface ExecuteBody {
 
 /**
  * Starts the api in this process on a free port, and the executor beside it. Run as root (this
- * machine), executions get `uid`: each test file passes its own.
+ * machine), executions get `uid`: each test file passes its own. `advertise`: the replica
+ * advertises its own `host:port` (SANDBOX_ADVERTISE_ADDRESS), as a replica of several does.
  */
-export async function startSandbox(uid: number, env: Record<string, string> = {}): Promise<RunningSandbox> {
+export async function startSandbox(uid: number, env: Record<string, string> = {}, options: { host?: string; advertise?: boolean } = {}): Promise<RunningSandbox> {
+  const host = options.host ?? "127.0.0.1";
   const executor = await startExecutor(uid, env);
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: executor.socket, ...env }, () => "");
+  // Listening first, so the replica knows the port it advertises.
+  let handle: RequestListener = (_req, res) => res.writeHead(503).end();
+  const server = createServer((req, res) => handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const advertised = options.advertise ? { SANDBOX_ADVERTISE_ADDRESS: `${host}:${port}` } : {};
+  const config = loadConfig({ PORT: String(port), HOST: host, SANDBOX_EXECUTOR_SOCKET: executor.socket, ...advertised, ...env }, () => "");
   const sandbox = new Sandbox(config);
   await sandbox.checkExecutor();
-  const server = createSandboxServer(sandbox);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  handle = sandboxHandler(sandbox);
+  const url = `http://${host}:${port}`;
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}/v1/execute`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   return {
     url,
+    executorDir: executor.dir,
     sandbox,
     config,
     post,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CONTRACT, FARGATE, KUBERNETES, type Platform, TAG, buildImage, docker, dockerSkip, startPod } from "./sandbox-pod";
+import { CONTRACT, FARGATE, KUBERNETES, type Platform, TAG, TOKEN, buildImage, docker, dockerSkip, startPod } from "./sandbox-pod";
 
 /*
  * The image built from sandbox/Dockerfile with a real Docker engine, started as its platforms
@@ -43,6 +43,34 @@ describe("the sandbox image", { skip: dockerSkip, timeout: 600_000 }, () => {
         // The mount roots are as the platform made them: the runtime only created its own entries.
         const root = await docker("exec", pod.executor, "stat", "-c", "%u:%g %a", CONTRACT.scratchDir, CONTRACT.ipcDir);
         assert.equal(root.stdout, platform.volumes === "kubelet" ? `0:${CONTRACT.ipcGid} 2777\n0:${CONTRACT.ipcGid} 2777\n` : `${CONTRACT.executor.uid}:${CONTRACT.executor.gid} 700\n${CONTRACT.executor.uid}:${CONTRACT.ipcGid} 2770\n`);
+      } finally {
+        await pod.stop();
+      }
+    });
+  }
+
+  for (const [platform] of platforms) {
+    it(`keeps a session across calls in the two containers on ${platform.name}: state, a file each way, nothing after close`, async () => {
+      const pod = await startPod(platform);
+      try {
+        // In the client container, against the api's port, as a caller of the Service would.
+        const seen = await pod.client<Record<string, unknown>>(`
+          const h = { authorization: "Bearer ${TOKEN}" };
+          const base = "http://127.0.0.1:${CONTRACT.api.port}/v1/sessions";
+          const exec = async (id, code) => (await fetch(base + "/" + id + "/execute", { method: "POST", headers: h, body: JSON.stringify({ code }) })).json();
+          const created = await fetch(base, { method: "POST", headers: h });
+          const { id } = await created.json();
+          const first = await exec(id, "import os\\nx = 20\\nprint(os.getuid())");
+          const second = await exec(id, "print(x * 2 + 2)");
+          const put = (await fetch(base + "/" + id + "/files/in.txt", { method: "PUT", headers: h, body: "from the client" })).status;
+          const read = await exec(id, "print(open('in.txt').read().upper())\\nopen('out.bin', 'wb').write(bytes([0, 255]))");
+          const out = Buffer.from(await (await fetch(base + "/" + id + "/files/out.bin", { headers: h })).arrayBuffer()).toString("hex");
+          const closed = (await fetch(base + "/" + id, { method: "DELETE", headers: h })).status;
+          const after = (await fetch(base + "/" + id + "/execute", { method: "POST", headers: h, body: JSON.stringify({ code: "print(x)" }) })).status;
+          return { created: created.status, first: first.stdout, second: second.stdout, put, read: read.stdout, out, closed, after };`);
+        assert.deepEqual(seen, { created: 201, first: `${CONTRACT.executor.uid}\n`, second: "42\n", put: 201, read: "FROM THE CLIENT\n", out: "00ff", closed: 204, after: 404 }, await pod.logs());
+        const left = await docker("exec", pod.executor, "ls", "-A", `${CONTRACT.ipcDir}/sessions`);
+        assert.equal(left.stdout, "", "no session socket is left");
       } finally {
         await pod.stop();
       }

@@ -117,7 +117,7 @@ describe("the sandbox runtime, against the running service", () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(`${s.url}/mcp`)));
     try {
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name), ["execute_python"]);
+      assert.ok(tools.some((t) => t.name === "execute_python"), "beside the session tools (test/sandbox-sessions.test.ts)");
       const result = await client.callTool({ name: "execute_python", arguments: { code: "print(6 * 7)" } });
       assert.equal(result.isError, false);
       assert.equal((result.structuredContent as { stdout: string }).stdout, "42\n");

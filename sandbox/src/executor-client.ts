@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import * as path from "node:path";
 import type { RuntimeConfig } from "./config";
 
 export type Outcome = "success" | "error" | "timeout" | "output_limit" | "killed";
@@ -23,7 +24,20 @@ export interface ExecutionRequest {
 /** How the executor isolates executions on this platform (sandbox/THREAT-MODEL.md). */
 export type Isolation = "namespaces" | "pidns" | "none";
 
-export class ExecutorUnavailable extends Error {}
+export class ExecutorUnavailable extends Error {
+  /** The socket error's code (ENOENT, ECONNREFUSED...) when the connection itself failed. */
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+
+  /** Nothing listens at the socket: for a session's socket, the session is over. */
+  get nobodyListens(): boolean {
+    return this.code === "ENOENT" || this.code === "ECONNREFUSED";
+  }
+}
 
 /** Above the executor's own timeout: it answers a timed-out execution itself, this is the backstop. */
 const BACKSTOP_MS = 10_000;
@@ -49,7 +63,7 @@ function exchange<T>(socketPath: string, message: unknown, timeoutMs: number, st
       else resolve(value as T);
     };
     const timer = setTimeout(() => finish(new ExecutorUnavailable("the executor did not answer in time")), timeoutMs);
-    socket.on("error", (error) => finish(new ExecutorUnavailable(`executor: ${error.message}`)));
+    socket.on("error", (error: NodeJS.ErrnoException) => finish(new ExecutorUnavailable(`executor: ${error.message}`, error.code)));
     socket.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_ANSWER_BYTES) return finish(new ExecutorUnavailable("executor: answer too large"));
@@ -70,8 +84,76 @@ function exchange<T>(socketPath: string, message: unknown, timeoutMs: number, st
   });
 }
 
+/** The settings a session is made with (sandbox/SESSIONS.md, `session_create`). */
+export interface SessionSpec {
+  readonly ttlMs: number;
+  readonly idleMs: number;
+}
+
+export type FileError = "invalid_path" | "not_found" | "not_a_file" | "too_large" | "no_space" | "invalid_request";
+export type FileAnswer<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly code: FileError; readonly error: string };
+export interface SessionExecutionResult extends ExecutionResult {
+  readonly sessionAlive: boolean;
+}
+export interface SessionFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+/** Above a session call's own time: the interpreter gets 1 s to come back from SIGINT, then this. */
+const SESSION_BACKSTOP_MS = BACKSTOP_MS + 1000;
+/** Uploads, downloads, listings and closes: file work and a kill, never the code's time. */
+const SESSION_OP_MS = 30_000;
+
 export class ExecutorClient {
   constructor(private readonly config: RuntimeConfig) {}
+
+  /** Where the zygote binds a session's socket: `<dir of the main socket>/sessions/<id>.sock`. */
+  sessionSocket(id: string): string {
+    return path.join(path.dirname(this.config.executorSocket), "sessions", `${id}.sock`);
+  }
+
+  /** Asks a fresh supervisor on the main socket to become session `id` (32 lowercase hex). */
+  createSession(id: string, spec: SessionSpec): Promise<{ ok: true; id: string; isolation: Isolation } | { ok: false; error: string }> {
+    const c = this.config;
+    return exchange(
+      c.executorSocket,
+      {
+        op: "session_create",
+        id,
+        memoryBytes: c.sessionMemoryBytes,
+        cpuSeconds: c.sessionCpuSeconds,
+        maxProcesses: c.maxProcesses,
+        maxFileBytes: c.sessionFileBytes,
+        outputLimitBytes: c.outputLimitBytes,
+        ttlMs: spec.ttlMs,
+        idleMs: spec.idleMs,
+      },
+      SESSION_OP_MS,
+    );
+  }
+
+  /** Runs code in the session's interpreter; aborting `stop` half-closes the connection. */
+  sessionExec(id: string, request: ExecutionRequest, stop?: AbortSignal): Promise<SessionExecutionResult> {
+    return exchange(this.sessionSocket(id), { op: "exec", code: request.code, stdin: request.stdin ?? "", timeoutMs: request.timeoutMs }, request.timeoutMs + SESSION_BACKSTOP_MS, stop);
+  }
+
+  upload(id: string, file: string, content: Buffer): Promise<FileAnswer<{ path: string; size: number }>> {
+    return exchange(this.sessionSocket(id), { op: "upload", path: file, contentBase64: content.toString("base64") }, SESSION_OP_MS);
+  }
+
+  download(id: string, file: string): Promise<FileAnswer<{ path: string; size: number; contentBase64: string }>> {
+    return exchange(this.sessionSocket(id), { op: "download", path: file }, SESSION_OP_MS);
+  }
+
+  listFiles(id: string): Promise<{ ok: true; files: SessionFile[] }> {
+    return exchange(this.sessionSocket(id), { op: "list_files" }, SESSION_OP_MS);
+  }
+
+  /** Ends the session: the executor kills everything of it and removes its files. */
+  closeSession(id: string): Promise<{ ok: boolean }> {
+    return exchange(this.sessionSocket(id), { op: "close" }, SESSION_OP_MS);
+  }
 
   /** Runs one execution; aborting `stop` kills it, and the answer still comes. */
   run(request: ExecutionRequest, stop?: AbortSignal): Promise<ExecutionResult> {

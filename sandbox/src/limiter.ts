@@ -7,7 +7,8 @@ export type Admission = { readonly release: () => void } | { readonly refused: "
 export class Limiter {
   private running = 0;
   private closed = false;
-  private readonly waiting: Array<(granted: boolean) => void> = [];
+  private draining = false;
+  private readonly waiting: Array<{ readonly grant: (granted: boolean) => void; readonly duringDrain: boolean }> = [];
 
   constructor(
     readonly slots: number,
@@ -22,21 +23,30 @@ export class Limiter {
     return this.waiting.length;
   }
 
-  async acquire(): Promise<Admission> {
-    if (this.closed) return { refused: "closed" };
+  /** `duringDrain`: a call to a session, still served while the replica drains (SESSIONS.md). */
+  async acquire(duringDrain = false): Promise<Admission> {
+    if (this.closed || (this.draining && !duringDrain)) return { refused: "closed" };
     if (this.running < this.slots) {
       this.running++;
       return { release: this.releaser() };
     }
     if (this.waiting.length >= this.queueLimit) return { refused: "full" };
-    const granted = await new Promise<boolean>((resolve) => this.waiting.push(resolve));
+    const granted = await new Promise<boolean>((grant) => this.waiting.push({ grant, duringDrain }));
     return granted ? { release: this.releaser() } : { refused: "closed" };
+  }
+
+  /** Shutdown begins: only calls to sessions are admitted; other waiting callers are turned away. */
+  drain(): void {
+    this.draining = true;
+    const kept = this.waiting.filter((w) => w.duringDrain);
+    for (const w of this.waiting) if (!w.duringDrain) w.grant(false);
+    this.waiting.splice(0, this.waiting.length, ...kept);
   }
 
   /** Shutdown: no new admissions, and those waiting are turned away. */
   close(): void {
     this.closed = true;
-    for (const resolve of this.waiting.splice(0)) resolve(false);
+    for (const w of this.waiting.splice(0)) w.grant(false);
   }
 
   private releaser(): () => void {
@@ -46,7 +56,7 @@ export class Limiter {
       released = true;
       const next = this.waiting.shift();
       // The slot passes straight to the next caller, so `running` never overshoots.
-      if (next) next(true);
+      if (next) next.grant(true);
       else this.running--;
     };
   }

@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
-import { RuntimeConfigError, loadConfig } from "./config";
+import { advertiseAddress } from "./advertise";
+import { type RuntimeConfig, RuntimeConfigError, loadConfig } from "./config";
 import { createSandboxServer } from "./http";
 import { Sandbox } from "./sandbox";
 
 /** Starts the service; SIGTERM and SIGINT stop it gracefully. */
-function main(): void {
-  let config;
+async function main(): Promise<void> {
+  let config: RuntimeConfig;
   try {
     config = loadConfig(process.env, (path) => readFileSync(path, "utf8"));
+    config = { ...config, advertiseAddress: await advertiseAddress(config.advertiseAddress, process.env, config.port) };
   } catch (error) {
     if (!(error instanceof RuntimeConfigError)) throw error;
     console.error(JSON.stringify({ level: "fatal", msg: error.message }));
@@ -25,16 +27,21 @@ function main(): void {
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
-    console.log(JSON.stringify({ level: "info", msg: "sandbox listening", port, maxConcurrent: config.maxConcurrent, executorSocket: config.executorSocket }));
+    console.log(JSON.stringify({ level: "info", msg: "sandbox listening", port, maxConcurrent: config.maxConcurrent, executorSocket: config.executorSocket, maxSessions: config.maxSessions, advertiseAddress: config.advertiseAddress ?? null }));
   });
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: "info", msg: "shutting down", signal, active: sandbox.active, graceMs: config.shutdownGraceMs }));
-    server.close();
-    server.closeIdleConnections();
+    const sessions = sandbox.sessions.count;
+    console.log(JSON.stringify({ level: "info", msg: "shutting down", signal, active: sandbox.active, sessions, graceMs: config.shutdownGraceMs }));
+    // Calls to this replica's sessions still come, forwarded by other replicas on new
+    // connections, until the grace period ends: it keeps listening while it holds sessions.
+    if (sessions === 0) {
+      server.close();
+      server.closeIdleConnections();
+    }
     void sandbox
       .shutdown()
       .then(
@@ -55,4 +62,4 @@ function main(): void {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
-main();
+void main();

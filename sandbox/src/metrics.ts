@@ -89,4 +89,4 @@ export class Registry {
 }
 
 export const OUTCOMES = ["success", "error", "timeout", "output_limit", "killed"] as const;
-export const REJECTIONS = ["capacity", "shutdown", "unauthorized", "invalid", "unavailable"] as const;
+export const REJECTIONS = ["capacity", "shutdown", "unauthorized", "invalid", "unavailable", "session_capacity"] as const;

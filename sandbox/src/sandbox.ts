@@ -2,6 +2,9 @@ import type { RuntimeConfig } from "./config";
 import { type ExecutionRequest, type ExecutionResult, ExecutorClient, ExecutorUnavailable, type Isolation } from "./executor-client";
 import { Limiter } from "./limiter";
 import { Counter, Gauge, Histogram, OUTCOMES, REJECTIONS, Registry } from "./metrics";
+import { SessionDoor } from "./session-door";
+import { SessionIds } from "./session-id";
+import { SessionTable } from "./sessions";
 
 export type ExecuteAnswer =
   | { readonly kind: "done"; readonly result: ExecutionResult }
@@ -18,6 +21,8 @@ export class Sandbox {
   readonly executions: Counter;
   readonly rejections: Counter;
   readonly duration: Histogram;
+  readonly sessions: SessionTable;
+  readonly sessionDoor: SessionDoor;
   private readonly limiter: Limiter;
   private readonly executor: ExecutorClient;
   private readonly pinger: NodeJS.Timeout;
@@ -52,6 +57,19 @@ export class Sandbox {
     }, "counter"));
     m.add(new Gauge("process_start_time_seconds", "When the service process started, in Unix seconds.", () => Math.round(Date.now() / 1000 - process.uptime())));
     m.add(new Gauge("sandbox_warm_pool_target", "Warm executors wanted: 1.", () => 1));
+
+    const ids = new SessionIds(config.authToken);
+    this.sessions = new SessionTable({
+      config,
+      executor: this.executor,
+      ids,
+      metrics: m,
+      rejections: this.rejections,
+      admit: () => this.limiter.acquire(true),
+      retryAfterSeconds: () => this.retryAfterSeconds(),
+      record: (result) => this.record(result),
+    });
+    this.sessionDoor = new SessionDoor(config, ids, this.sessions, m);
   }
 
   /** Ready when not shutting down and the executor answers on its socket. */
@@ -85,17 +103,13 @@ export class Sandbox {
     if ("refused" in admission) {
       const reason = admission.refused === "full" ? "capacity" : "shutdown";
       this.rejections.inc({ reason });
-      const backlog = (this.limiter.queued + this.limiter.active) / this.config.maxConcurrent;
-      return { kind: "refused", reason, retryAfterSeconds: Math.max(1, Math.ceil(backlog * this.meanSeconds)) };
+      return { kind: "refused", reason, retryAfterSeconds: this.retryAfterSeconds() };
     }
     const stop = new AbortController();
     this.running.add(stop);
     try {
       const result = await this.executor.run(request, stop.signal);
-      this.executions.inc({ outcome: result.outcome });
-      const seconds = result.durationMs / 1000;
-      this.duration.observe(seconds);
-      this.meanSeconds = this.meanSeconds * 0.9 + seconds * 0.1;
+      this.record(result);
       return { kind: "done", result };
     } catch (error) {
       if (!(error instanceof ExecutorUnavailable)) throw error;
@@ -108,14 +122,34 @@ export class Sandbox {
     }
   }
 
-  /** Stops admitting, waits up to the grace period for running executions, then kills the rest (they are still answered). */
+  /** Counts a finished execution, one-shot or in a session. */
+  private record(result: ExecutionResult): void {
+    this.executions.inc({ outcome: result.outcome });
+    const seconds = result.durationMs / 1000;
+    this.duration.observe(seconds);
+    this.meanSeconds = this.meanSeconds * 0.9 + seconds * 0.1;
+  }
+
+  private retryAfterSeconds(): number {
+    const backlog = (this.limiter.queued + this.limiter.active) / this.config.maxConcurrent;
+    return Math.max(1, Math.ceil(backlog * this.meanSeconds));
+  }
+
+  /**
+   * Stops admitting executions and creating sessions, keeps serving calls to this replica's
+   * sessions, and waits up to the grace period for running executions and open sessions; then
+   * kills the executions still running (they are still answered) and closes every session.
+   */
   async shutdown(graceMs = this.config.shutdownGraceMs): Promise<void> {
     this.shuttingDown = true;
-    this.limiter.close();
+    this.limiter.drain();
+    this.sessions.stopCreating();
     clearInterval(this.pinger);
     const deadline = Date.now() + graceMs;
-    while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((this.running.size > 0 || this.sessions.count > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const stop of this.running) stop.abort();
+    await this.sessions.closeAll("shutdown");
+    this.limiter.close();
     while (this.running.size > 0) await new Promise((r) => setTimeout(r, 10));
   }
 }
