@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import * as path from "node:path";
@@ -467,22 +467,49 @@ describe("sessions without a token, or turned off", () => {
 });
 
 describe("sessions the executor lost", () => {
-  it("ends a session whose socket is gone (reason crashed); the executor's backstop ends what is left of it", async () => {
-    const s = await startSandbox(UID + 8, { SANDBOX_SESSION_BACKSTOP_MS: "300" });
+  it("ends a session whose supervisor died (reason crashed): its socket goes, the api answers 404, nothing of it is left", async () => {
+    const s = await startSandbox(UID + 8);
     try {
       const api = caller(s.url, {});
-      const id = await api.create({ idleTimeoutSeconds: 1 });
+      const id = await api.create({ idleTimeoutSeconds: 60 });
       const pid = await interpreterOf(api, id);
-      unlinkSync(socketOf(s, id));
+      process.kill(supervisorOf(pid), "SIGKILL");
+      assert.ok(await eventually(() => !existsSync(socketOf(s, id))), "the zygote removes the socket of a supervisor that is gone");
       assert.equal((await api.call("POST", `/v1/sessions/${id}/execute`, { code: "print(1)" })).status, 404);
       assert.equal(await s.metric('sandbox_sessions_ended_total{reason="crashed"}'), 1);
       assert.equal((await api.call("GET", `/v1/sessions/${id}`)).status, 404);
-      assert.ok(await eventually(() => !alive(pid), 5000), "the interpreter ends at idleMs + the backstop");
+      assert.ok(await eventually(() => !alive(pid), 5000), "the interpreter dies with its supervisor (PR_SET_PDEATHSIG)");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("names its session in every call: one whose socket was moved over another's is refused there, never run, and served again once the zygote binds it back", async () => {
+    const s = await startSandbox(UID + 9);
+    try {
+      const api = caller(s.url, {});
+      const [victim, attacker] = [await api.create(), await api.create()];
+      await api.exec(attacker, "spy = 1");
+      // What code sharing the executor's uid could do where it sees the ipc directory.
+      renameSync(socketOf(s, attacker), socketOf(s, victim));
+      const reached = await api.call("POST", `/v1/sessions/${victim}/execute`, { code: "print(globals().get('spy'))" });
+      assert.notEqual(reached.status, 200, "the attacker's session refuses a call naming the victim");
+      assert.ok(await eventually(async () => (await api.call("POST", `/v1/sessions/${victim}/execute`, { code: "print(globals().get('spy'))" })).status === 200, 5000));
+      assert.equal((await api.exec(victim, "print(globals().get('spy'))")).stdout, "None\n", "the victim's socket leads to the victim again");
+      assert.equal((await api.exec(attacker, "print(spy)")).stdout, "1\n", "the attacker's socket is bound again at its own path");
     } finally {
       await s.close();
     }
   });
 });
+
+/** A session's supervisor: the interpreter's ancestor whose parent is the zygote (the test's child). */
+function supervisorOf(pid: number): number {
+  const parentOf = (p: number) => Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]);
+  let supervisor = pid;
+  while (parentOf(parentOf(supervisor)) !== process.pid) supervisor = parentOf(supervisor);
+  return supervisor;
+}
 
 describe("sessions after the api restarted", () => {
   it("answers 429 while the executor still holds sessions the api forgot", async () => {

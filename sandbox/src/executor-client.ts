@@ -113,6 +113,15 @@ export class ExecutorClient {
     return path.join(path.dirname(this.config.executorSocket), "sessions", `${id}.sock`);
   }
 
+  /**
+   * One request on session `id`'s socket, naming the session (`session`): where code can move
+   * socket files (executions without a mount namespace), a call that reaches another session's
+   * supervisor is refused there, not run (SESSIONS.md, THREAT-MODEL.md S1).
+   */
+  private sessionCall<T>(id: string, message: Readonly<Record<string, unknown>>, timeoutMs: number, stop?: AbortSignal): Promise<T> {
+    return exchange<T>(this.sessionSocket(id), { ...message, session: id }, timeoutMs, stop);
+  }
+
   /** Asks a fresh supervisor on the main socket to become session `id` (32 lowercase hex). */
   createSession(id: string, spec: SessionSpec): Promise<{ ok: true; id: string; isolation: Isolation } | { ok: false; error: string }> {
     const c = this.config;
@@ -135,24 +144,24 @@ export class ExecutorClient {
 
   /** Runs code in the session's interpreter; aborting `stop` half-closes the connection. */
   sessionExec(id: string, request: ExecutionRequest, stop?: AbortSignal): Promise<SessionExecutionResult> {
-    return exchange(this.sessionSocket(id), { op: "exec", code: request.code, stdin: request.stdin ?? "", timeoutMs: request.timeoutMs }, request.timeoutMs + SESSION_BACKSTOP_MS, stop);
+    return this.sessionCall(id, { op: "exec", code: request.code, stdin: request.stdin ?? "", timeoutMs: request.timeoutMs }, request.timeoutMs + SESSION_BACKSTOP_MS, stop);
   }
 
   upload(id: string, file: string, content: Buffer): Promise<FileAnswer<{ path: string; size: number }>> {
-    return exchange(this.sessionSocket(id), { op: "upload", path: file, contentBase64: content.toString("base64") }, SESSION_OP_MS);
+    return this.sessionCall(id, { op: "upload", path: file, contentBase64: content.toString("base64") }, SESSION_OP_MS);
   }
 
   download(id: string, file: string): Promise<FileAnswer<{ path: string; size: number; contentBase64: string }>> {
-    return exchange(this.sessionSocket(id), { op: "download", path: file }, SESSION_OP_MS);
+    return this.sessionCall(id, { op: "download", path: file }, SESSION_OP_MS);
   }
 
   listFiles(id: string): Promise<{ ok: true; files: SessionFile[] }> {
-    return exchange(this.sessionSocket(id), { op: "list_files" }, SESSION_OP_MS);
+    return this.sessionCall(id, { op: "list_files" }, SESSION_OP_MS);
   }
 
   /** Ends the session: the executor kills everything of it and removes its files. */
   closeSession(id: string): Promise<{ ok: boolean }> {
-    return exchange(this.sessionSocket(id), { op: "close" }, SESSION_OP_MS);
+    return this.sessionCall(id, { op: "close" }, SESSION_OP_MS);
   }
 
   /** Runs one execution; aborting `stop` kills it, and the answer still comes. */
