@@ -1,4 +1,6 @@
-import type { Schema } from "./crd-schema";
+import { type KindSchema, STRING, STRING_MAP, type Schema, kindSchema } from "./crd-schema";
+
+export type { KindSchema };
 
 /*
  * Structural schemas of the agent-sandbox v1beta1 kinds SandboxHost and its claimants write,
@@ -18,29 +20,18 @@ import type { Schema } from "./crd-schema";
  *   these with the version.
  */
 
-const string: Schema = { type: "string" };
-const stringMap: Schema = { type: "object", additionalProperties: string };
+const string = STRING;
+const stringMap = STRING_MAP;
 /** An object naming another in the same namespace (`sandboxTemplateRef`, `warmPoolRef`). */
 const localRef: Schema = { type: "object", required: ["name"], properties: { name: string } };
 /** `format: int32`, as the CRDs declare counts: the API server rejects what does not fit. */
 const int32 = (minimum: number): Schema => ({ type: "integer", minimum, maximum: 2_147_483_647 });
 
-/** apiVersion, kind and metadata (ObjectMeta, which the API server checks itself), as every kind has them. */
-function kind(spec: Schema): Schema {
-  return { type: "object", required: ["spec"], properties: { apiVersion: string, kind: string, metadata: { type: "object" }, spec } };
-}
-
-export interface KindSchema {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly schema: Schema;
-}
-
 /** extensions.agents.x-k8s.io/v1beta1 SandboxTemplate: the pod of every Sandbox made from it. */
 export const SANDBOX_TEMPLATE: KindSchema = {
   apiVersion: "extensions.agents.x-k8s.io/v1beta1",
   kind: "SandboxTemplate",
-  schema: kind({
+  schema: kindSchema({
     type: "object",
     required: ["podTemplate"],
     properties: {
@@ -65,7 +56,7 @@ export const SANDBOX_TEMPLATE: KindSchema = {
 export const SANDBOX_WARM_POOL: KindSchema = {
   apiVersion: "extensions.agents.x-k8s.io/v1beta1",
   kind: "SandboxWarmPool",
-  schema: kind({
+  schema: kindSchema({
     type: "object",
     required: ["sandboxTemplateRef"],
     properties: {
@@ -80,7 +71,7 @@ export const SANDBOX_WARM_POOL: KindSchema = {
 export const SANDBOX_CLAIM: KindSchema = {
   apiVersion: "extensions.agents.x-k8s.io/v1beta1",
   kind: "SandboxClaim",
-  schema: kind({
+  schema: kindSchema({
     type: "object",
     required: ["warmPoolRef"],
     properties: {

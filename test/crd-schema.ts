@@ -1,6 +1,3 @@
-import { readFileSync } from "node:fs";
-import { load } from "js-yaml";
-
 /**
  * A CRD's `openAPIV3Schema` (a structural schema) and a minimal validator for it: type, required,
  * properties, items, enum, pattern, bounds on numbers, lengths and items, `additionalProperties`,
@@ -30,16 +27,19 @@ export interface Schema {
   allOf?: Schema[];
 }
 
-interface Crd {
-  spec: { group: string; names: { kind: string }; versions: Array<{ name: string; served: boolean; schema: { openAPIV3Schema: Schema } }> };
+/** A custom resource's kind and the structural schema we hold for it (our transcription of the CRD's). */
+export interface KindSchema {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly schema: Schema;
 }
 
-/** The schema of one served version of the CRD in a YAML file. */
-export function crdSchema(file: string, version: string): { apiVersion: string; kind: string; schema: Schema } {
-  const crd = load(readFileSync(file, "utf8")) as Crd;
-  const v = crd.spec.versions.find((x) => x.name === version && x.served);
-  if (!v) throw new Error(`${file}: no served version ${version}`);
-  return { apiVersion: `${crd.spec.group}/${version}`, kind: crd.spec.names.kind, schema: v.schema.openAPIV3Schema };
+export const STRING: Schema = { type: "string" };
+export const STRING_MAP: Schema = { type: "object", additionalProperties: STRING };
+
+/** apiVersion, kind and metadata (ObjectMeta, which the API server checks itself), as every kind has them. */
+export function kindSchema(spec: Schema): Schema {
+  return { type: "object", required: ["spec"], properties: { apiVersion: STRING, kind: STRING, metadata: { type: "object" }, spec } };
 }
 
 const typeOf = (v: unknown) => (Array.isArray(v) ? "array" : v === null ? "null" : Number.isInteger(v) ? "integer" : typeof v);

@@ -1,4 +1,6 @@
-import type { Schema } from "./crd-schema";
+import { type KindSchema, STRING, STRING_MAP, type Schema, kindSchema } from "./crd-schema";
+
+export type { KindSchema };
 
 /*
  * What the tests check Karpenter's chart values and custom resources against. These are OUR
@@ -85,8 +87,8 @@ const QUANTITY = `^${SIGN}${DECIMAL}([KMGTPE]i|[numkMGTPE]|[eE]${SIGN}${DECIMAL}
 /** A Go duration in s, m and h, or `Never` where the field allows it. */
 const DURATION_OR_NEVER = "^(([0-9]+(s|m|h))+|Never)$";
 
-const string: Schema = { type: "string" };
-const stringMap: Schema = { type: "object", additionalProperties: string };
+const string = STRING;
+const stringMap = STRING_MAP;
 /** Selector terms select by tags (at most 20) or by id. */
 const selectorTerms = (idPattern: string, extra: Record<string, Schema> = {}): Schema => ({
   type: "array",
@@ -94,22 +96,11 @@ const selectorTerms = (idPattern: string, extra: Record<string, Schema> = {}): S
   items: { type: "object", properties: { id: { type: "string", pattern: idPattern }, tags: stringMap, ...extra } },
 });
 
-/** apiVersion, kind and metadata (ObjectMeta, which the API server checks itself), as every kind has them. */
-function kind(spec: Schema): Schema {
-  return { type: "object", required: ["spec"], properties: { apiVersion: string, kind: string, metadata: { type: "object" }, spec } };
-}
-
-export interface KindSchema {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly schema: Schema;
-}
-
 /** karpenter.sh/v1 NodePool: the fields our pools set. */
 export const NODEPOOL: KindSchema = {
   apiVersion: "karpenter.sh/v1",
   kind: "NodePool",
-  schema: kind({
+  schema: kindSchema({
     type: "object",
     required: ["template"],
     properties: {
@@ -173,7 +164,7 @@ export const NODEPOOL: KindSchema = {
 export const EC2NODECLASS: KindSchema = {
   apiVersion: "karpenter.k8s.aws/v1",
   kind: "EC2NodeClass",
-  schema: kind({
+  schema: kindSchema({
     type: "object",
     required: ["amiSelectorTerms", "securityGroupSelectorTerms", "subnetSelectorTerms"],
     properties: {
