@@ -30,6 +30,16 @@ async function tableDigest(db: PGlite, table: string, order: string): Promise<st
   return `${r.rows[0].n}:${r.rows[0].digest}`;
 }
 
+/** The exact answer: the query with index scans off (a sequential scan and a sort). */
+async function exactAnswer(db: PGlite, query: string): Promise<unknown[]> {
+  await db.exec("SET enable_indexscan = off");
+  try {
+    return (await db.query(query)).rows;
+  } finally {
+    await db.exec("RESET enable_indexscan");
+  }
+}
+
 async function planOf(db: PGlite, query: string): Promise<string> {
   const plan = await db.query<{ "QUERY PLAN": string }>(`EXPLAIN ${query}`);
   return plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
@@ -85,12 +95,23 @@ describe("a dump of the bootstrapped database, restored into a fresh PostgreSQL 
     assert.equal((await restored.query<{ n: number }>("SELECT count(*)::int AS n FROM agentyard.documents")).rows[0].n, ROWS);
   });
 
-  it("answers nearest-neighbour queries from the HNSW index, with the original's answers", async () => {
+  it("answers nearest-neighbour queries from the HNSW index, finding the original's exact neighbours", async () => {
+    // HNSW is approximate, and the restore builds its graph anew (in another order than the
+    // original's inserts), so index answers may differ by a neighbour between the two databases.
+    // What must hold: the restored index finds the exact neighbours (a sequential scan of the
+    // original), at the recall pgvector documents for a wide enough search list (hnsw.ef_search).
+    // A wider list costs the index more in the planner's eyes: keep it on the index.
+    await restored.exec("SET hnsw.ef_search = 200; SET enable_seqscan = off");
     for (const query of [NEAREST, MEMORY_NEAREST]) {
       const plan = await planOf(restored, query);
       assert.match(plan, /Index Scan using (documents|agent_memories)_embedding_hnsw_idx/, plan);
-      assert.deepEqual((await restored.query(query)).rows, (await source.query(query)).rows);
+      const exact = (await exactAnswer(source, query)).map((row) => JSON.stringify(row));
+      const found = (await restored.query(query)).rows.map((row) => JSON.stringify(row));
+      const recall = found.filter((row) => exact.includes(row)).length / exact.length;
+      assert.equal(exact.length, 10);
+      assert.ok(recall >= 0.9, `recall ${recall} of the exact neighbours: ${JSON.stringify({ exact, found })}`);
     }
+    await restored.exec("RESET hnsw.ef_search; RESET enable_seqscan");
   });
 
   it("keeps the constraints: a duplicate chunk is refused as it was before the restore", async () => {
