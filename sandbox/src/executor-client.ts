@@ -155,7 +155,7 @@ export class ExecutorClient {
     return this.sessionCall(id, { op: "download", path: file }, SESSION_OP_MS);
   }
 
-  listFiles(id: string): Promise<{ ok: true; files: SessionFile[] }> {
+  listFiles(id: string): Promise<{ ok: true; files: SessionFile[] } | { ok: false; error: string }> {
     return this.sessionCall(id, { op: "list_files" }, SESSION_OP_MS);
   }
 

@@ -174,7 +174,11 @@ export class SessionTable {
   }
 
   listFiles(executorId: string): Promise<Answer<{ files: StoredFile[] }>> {
-    return this.call(executorId, async () => done({ files: (await this.deps.executor.listFiles(executorId)).files }));
+    return this.call(executorId, async () => {
+      const answer = await this.deps.executor.listFiles(executorId);
+      // {"ok":false,"error"}: the executor refused the request (one that reached another session's supervisor).
+      return answer.ok ? done({ files: answer.files }) : failed(502, `executor: ${answer.error}`);
+    });
   }
 
   /** Closes a session at its caller's request; answers once the executor has removed everything of it. */
