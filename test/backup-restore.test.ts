@@ -30,6 +30,11 @@ async function tableDigest(db: PGlite, table: string, order: string): Promise<st
   return `${r.rows[0].n}:${r.rows[0].digest}`;
 }
 
+/** The same nearest-neighbour query, answering the distances of the rows it finds. */
+function distanceQuery(query: string): string {
+  return query.replace(/^SELECT .*? FROM/, `SELECT embedding <=> ${probe} AS distance FROM`);
+}
+
 /** The exact answer: the query with index scans off (a sequential scan and a sort). */
 async function exactAnswer(db: PGlite, query: string): Promise<unknown[]> {
   await db.exec("SET enable_indexscan = off");
@@ -95,21 +100,24 @@ describe("a dump of the bootstrapped database, restored into a fresh PostgreSQL 
     assert.equal((await restored.query<{ n: number }>("SELECT count(*)::int AS n FROM agentyard.documents")).rows[0].n, ROWS);
   });
 
-  it("answers nearest-neighbour queries from the HNSW index, finding the original's exact neighbours", async () => {
-    // HNSW is approximate, and the restore builds its graph anew (in another order than the
-    // original's inserts), so index answers may differ by a neighbour between the two databases.
-    // What must hold: the restored index finds the exact neighbours (a sequential scan of the
-    // original), at the recall pgvector documents for a wide enough search list (hnsw.ef_search).
+  it("answers nearest-neighbour queries from the HNSW index as near as the original's exact neighbours", async () => {
+    // HNSW is approximate and builds its graph anew on restore (random levels, another insert
+    // order), and these vectors come in near-ties, so the rows found may differ from the exact
+    // ones by a neighbour at (almost) the same distance. What must hold: the restored index finds
+    // neighbours as near as the exact ones (a sequential scan of the original) with a search list
+    // wide enough (hnsw.ef_search) for the recall pgvector documents.
     // A wider list costs the index more in the planner's eyes: keep it on the index.
     await restored.exec("SET hnsw.ef_search = 200; SET enable_seqscan = off");
     for (const query of [NEAREST, MEMORY_NEAREST]) {
       const plan = await planOf(restored, query);
       assert.match(plan, /Index Scan using (documents|agent_memories)_embedding_hnsw_idx/, plan);
-      const exact = (await exactAnswer(source, query)).map((row) => JSON.stringify(row));
-      const found = (await restored.query(query)).rows.map((row) => JSON.stringify(row));
-      const recall = found.filter((row) => exact.includes(row)).length / exact.length;
+      const distances = distanceQuery(query);
+      const exact = (await exactAnswer(source, distances)).map((row) => (row as { distance: number }).distance);
+      const found = (await restored.query<{ distance: number }>(distances)).rows.map((row) => row.distance);
+      const kth = exact[exact.length - 1];
+      const asNear = found.filter((distance) => distance <= kth * (1 + 1e-6) + 1e-9).length;
       assert.equal(exact.length, 10);
-      assert.ok(recall >= 0.9, `recall ${recall} of the exact neighbours: ${JSON.stringify({ exact, found })}`);
+      assert.ok(asNear >= 9, `${asNear} of 10 found as near as the exact 10th neighbour: ${JSON.stringify({ exact, found })}`);
     }
     await restored.exec("RESET hnsw.ef_search; RESET enable_seqscan");
   });
