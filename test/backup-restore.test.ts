@@ -15,6 +15,16 @@ import { renderBootstrapSql } from "../infra/database/sql";
 const DIMENSIONS = 16;
 const ROWS = 2000;
 const probe = `'[${Array.from({ length: DIMENSIONS }, (_, d) => Math.cos(d + 1).toFixed(4)).join(",")}]'`;
+/**
+ * A value in [-0.5, 0.5) that looks random but is the same on every run: the fractional part of a
+ * large multiple of a sine (a common shader hash). Vectors like `sin(i * d)` repeat every ~710 rows
+ * (710 is close to 113 × 2π), and an HNSW graph over thousands of near-duplicates loses its way:
+ * embeddings are not like that.
+ */
+function spread(row: string, dimension: string, salt: number): string {
+  const x = `sin(${row} * 12.9898 + ${dimension} * 78.233 + ${salt}) * 43758.5453`;
+  return `(${x} - floor(${x}) - 0.5)`;
+}
 const NEAREST = `SELECT source, chunk_index FROM agentyard.documents ORDER BY embedding <=> ${probe} LIMIT 10`;
 const MEMORY_NEAREST = `SELECT content FROM agentyard.agent_memories WHERE embedding IS NOT NULL ORDER BY embedding <=> ${probe} LIMIT 10`;
 
@@ -61,12 +71,12 @@ describe("a dump of the bootstrapped database, restored into a fresh PostgreSQL 
     await source.exec(sql);
     await source.exec(`INSERT INTO agentyard.bootstrap_history (checksum) VALUES ('${checksum}') ON CONFLICT DO NOTHING`);
     await source.exec(`INSERT INTO agentyard.documents (source, chunk_index, content, embedding, metadata)
-      SELECT 'doc-' || (i / 10), i % 10, 'chunk ' || i || E' with a quote '' and a newline\n', ARRAY(SELECT sin(i * d) FROM generate_series(1, ${DIMENSIONS}) AS d)::vector,
+      SELECT 'doc-' || (i / 10), i % 10, 'chunk ' || i || E' with a quote '' and a newline\n', ARRAY(SELECT ${spread("i", "d", 1)} FROM generate_series(1, ${DIMENSIONS}) AS d)::vector,
              jsonb_build_object('page', i, 'tags', jsonb_build_array('a', 'b'))
       FROM generate_series(1, ${ROWS}) AS i`);
     await source.exec(`INSERT INTO agentyard.agent_memories (agent_id, session_id, role, content, embedding)
       SELECT 'agent-' || (i % 3), 's-' || (i % 7), 'fact', 'memory ' || i,
-             CASE WHEN i % 5 = 0 THEN NULL ELSE ARRAY(SELECT cos(i * d) FROM generate_series(1, ${DIMENSIONS}) AS d)::vector END
+             CASE WHEN i % 5 = 0 THEN NULL ELSE ARRAY(SELECT ${spread("i", "d", 2)} FROM generate_series(1, ${DIMENSIONS}) AS d)::vector END
       FROM generate_series(1, ${ROWS}) AS i`);
     await source.exec("ANALYZE");
     const file = await pgDump({ pg: source, args: ["--no-owner", "--no-privileges"] });
