@@ -11,8 +11,7 @@
  * session_c1_p50_ratio=<one-shot/session> session_vs_cold_c1_p50_ratio=<cold/session>`.
  */
 import { spawn } from "node:child_process";
-import * as path from "node:path";
-import { PYTHON, startExecutor } from "../test/sandbox-harness";
+import { PYTHON, startApiProcess, startExecutor } from "../test/sandbox-harness";
 
 const REQUESTS: Record<number, number> = { 1: 150, 8: 400 };
 const SESSION_DESIGN = "session call (service over HTTP)";
@@ -63,23 +62,8 @@ function cold(): Promise<string> {
 }
 
 async function startApi(socket: string): Promise<{ url: string; stop: () => void }> {
-  const main = path.join(__dirname, "..", "sandbox", "src", "main.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: socket, MAX_SANDBOXES: "8", SANDBOX_QUEUE_LIMIT: "1000" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /"msg":"sandbox listening","port":(\d+)/.exec(seen);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", () => reject(new Error(`the api exited: ${seen}`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
-  while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
-  return { url, stop: () => child.kill("SIGTERM") };
+  const api = await startApiProcess(socket, { MAX_SANDBOXES: "8", SANDBOX_QUEUE_LIMIT: "1000" });
+  return { url: api.url, stop: () => api.child.kill("SIGTERM") };
 }
 
 async function main(): Promise<void> {

@@ -63,6 +63,40 @@ export async function startExecutor(uid: number, env: Record<string, string> = {
   };
 }
 
+/** The api (sandbox/src/main.ts) as its own process, as Kubernetes and ECS run it. */
+export interface ApiProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Its exit code, once it exits. */
+  readonly exited: Promise<number | null>;
+  /** What it has written to stdout so far (its JSON log lines). */
+  log(): string;
+}
+
+/**
+ * Starts the api on a free loopback port against the executor at `socket`, and resolves once it
+ * is ready (the executor answered its first ping).
+ */
+export async function startApiProcess(socket: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "sandbox", "src", "main.ts")], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: socket, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let log = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+      const match = /"msg":"sandbox listening","port":(\d+)/.exec(log);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", () => reject(new Error(`the api exited before listening: ${log}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+  return { child, url, exited, log: () => log };
+}
+
 export interface RunningSandbox {
   readonly url: string;
   /** The executor's directory: its socket, and sessions/ with each session's socket. */

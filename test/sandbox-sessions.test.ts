@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, renameSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -12,7 +11,7 @@ import { loadConfig } from "../sandbox/src/config";
 import { Sandbox } from "../sandbox/src/sandbox";
 import { OwnerGone, OwnerSlow, forward } from "../sandbox/src/session-forward";
 import { SessionIds } from "../sandbox/src/session-id";
-import { type RunningSandbox, alive, eventually, startExecutor, startSandbox } from "./sandbox-harness";
+import { type ApiProcess, type RunningSandbox, alive, eventually, startApiProcess, startExecutor, startSandbox } from "./sandbox-harness";
 
 /* Sessions (sandbox/SESSIONS.md), against the running service: the api and the executor, real interpreters. */
 
@@ -531,23 +530,10 @@ describe("sessions after the api restarted", () => {
 describe("sessions when a replica stops (SIGTERM)", () => {
   it("creates no more sessions, serves its sessions until the grace period ends, then closes them", async () => {
     const executor = await startExecutor(UID + 3);
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "sandbox", "src", "main.ts")], {
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: executor.socket, SANDBOX_AUTH_TOKEN: TOKEN, SANDBOX_SHUTDOWN_GRACE_MS: "2000" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    let replica: ApiProcess | undefined;
     try {
-      let log = "";
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout?.on("data", (chunk: Buffer) => {
-          log += chunk.toString();
-          const match = /"msg":"sandbox listening","port":(\d+)/.exec(log);
-          if (match) resolve(Number(match[1]));
-        });
-        child.once("exit", () => reject(new Error(`exited before listening: ${log}`)));
-      });
-      const url = `http://127.0.0.1:${port}`;
-      while ((await fetch(`${url}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+      replica = await startApiProcess(executor.socket, { SANDBOX_AUTH_TOKEN: TOKEN, SANDBOX_SHUTDOWN_GRACE_MS: "2000" });
+      const { child, url, exited } = replica;
       const api = caller(url);
       const id = await api.create();
       await api.exec(id, "n = 1");
@@ -560,11 +546,11 @@ describe("sessions when a replica stops (SIGTERM)", () => {
       assert.equal((await api.exec(id, "n += 1\nprint(n)")).stdout, "2\n", "its session is still served");
       assert.equal(await exited, 0);
       assert.ok(Date.now() - stoppedAt >= 1800, "it held on for the grace period");
-      assert.match(log, /"msg":"session ended","reason":"shutdown"/);
+      assert.match(replica.log(), /"msg":"session ended","reason":"shutdown"/);
       assert.ok(await eventually(() => !alive(pid)), "the interpreter is gone");
       assert.ok(await eventually(() => readdirSync(path.join(executor.dir, "sessions")).length === 0), "its socket is gone");
     } finally {
-      child.kill("SIGKILL");
+      replica?.child.kill("SIGKILL");
       await executor.stop();
     }
   });

@@ -1,32 +1,13 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
 import { describe, it } from "node:test";
-import { startExecutor } from "./sandbox-harness";
+import { type ApiProcess, startApiProcess, startExecutor } from "./sandbox-harness";
 
 /* The service as a process, as Kubernetes and ECS run it: SIGTERM, then a grace period. */
 
-const MAIN = path.join(__dirname, "..", "sandbox", "src", "main.ts");
-
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null>; stopExecutor: () => Promise<void> }> {
+async function startProcess(env: Record<string, string>): Promise<ApiProcess & { stopExecutor: () => Promise<void> }> {
   const executor = await startExecutor(61010);
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", SANDBOX_EXECUTOR_SOCKET: executor.socket, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let seen = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /"msg":"sandbox listening","port":(\d+)/.exec(seen);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", () => reject(new Error(`exited before listening: ${seen}`)));
-  });
-  // Ready once the executor answered its first ping.
-  while ((await fetch(`http://127.0.0.1:${port}/ready`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
-  return { child, url: `http://127.0.0.1:${port}`, exited, stopExecutor: () => executor.stop() };
+  const api = await startApiProcess(executor.socket, env);
+  return { ...api, stopExecutor: () => executor.stop() };
 }
 
 const run = (url: string, code: string) =>
