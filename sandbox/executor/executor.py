@@ -140,6 +140,14 @@ def drop_capabilities():
     _call("capset", ctypes.byref(header), ctypes.byref(data))
 
 
+def drain(fd):
+    """Empties a non-blocking wake-up pipe (signal.set_wakeup_fd): its bytes only say "look"."""
+    try:
+        os.read(fd, 512)
+    except BlockingIOError:
+        pass
+
+
 def log(level, msg, **fields):
     sys.stderr.write(json.dumps({"level": level, "msg": msg, "component": "executor", **fields}) + "\n")
     sys.stderr.flush()
@@ -596,10 +604,7 @@ def execute(request, conn, home):
         wait = (drain_deadline if drain_deadline is not None else deadline) - now
         for fd, event in poller.poll(max(0, min(wait, 1)) * 1000):
             if fd == wake_r:
-                try:
-                    os.read(wake_r, 512)
-                except BlockingIOError:
-                    pass
+                drain(wake_r)
                 if status is not None:
                     continue
                 done, raw = os.waitpid(pid, os.WNOHANG)

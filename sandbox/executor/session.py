@@ -140,7 +140,7 @@ class Session:
                 poller.register(fd, select.POLLIN)
             for fd, _ in poller.poll(min(self.expires_at() - now, 60) * 1000):
                 if fd == self.wake_r:
-                    self.drain_wake()
+                    ex.drain(self.wake_r)
                     self.reap()
                 elif fd == self.channel.fileno():
                     ex.log("info", "session's interpreter left the protocol", session=self.id)
@@ -232,12 +232,6 @@ class Session:
             ex.remove_tree(self.home)  # a private directory, not a tmpfs
 
     # -- the interpreter -----------------------------------------------------------------------
-
-    def drain_wake(self):
-        try:
-            os.read(self.wake_r, 512)
-        except BlockingIOError:
-            pass
 
     def reap(self):
         """Reaps the interpreter if it is gone, and (fallback mode: this supervisor is a child
@@ -412,7 +406,7 @@ class Call:
     def on_ready(self, fd, poller):
         session = self.session
         if fd == session.wake_r:
-            session.drain_wake()
+            ex.drain(session.wake_r)
             session.reap()
             if session.status is not None:
                 session.kill()  # fallback mode: what it left holds the pipes

@@ -165,19 +165,13 @@ class Zygote:
 
     def on_ready(self, fd):
         if fd == self.wake_r:
-            self.drain_wake()
+            ex.drain(self.wake_r)
         elif fd in self.handed:
             self.read_control(self.handed[fd])
         elif fd in self.sessions:
             self.hand_session_call(self.sessions[fd])
         elif not self.stopping and fd == self.listener.fileno():
             self.hand_execution()
-
-    def drain_wake(self):
-        try:
-            os.read(self.wake_r, 512)
-        except BlockingIOError:
-            pass
 
     def fork_supervisor(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
