@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type SandboxHostArgs, normalizeSandboxArgs } from "./args";
+import { type NormalizedSandboxArgs, type SandboxHostArgs, normalizeSandboxArgs } from "./args";
 import { type SandboxClaims, createAgentSandbox } from "./agent-sandbox";
 import { createEcsSandbox } from "./ecs";
 import { createKubernetesSandbox } from "./kubernetes";
@@ -45,40 +45,16 @@ export class SandboxHost extends pulumi.ComponentResource {
   constructor(name: string, args: SandboxHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const cfg = normalizeSandboxArgs(name, args);
     super("agentyard:components:SandboxHost", name, {}, opts);
-    if (cfg.platform === "ecs") {
-      const made = createEcsSandbox(this, name, cfg, args);
-      this.url = made.url;
-      this.namespace = undefined;
-      this.authToken = pulumi.secret(made.token);
-      this.authTokenSecretArn = made.tokenSecretArn;
-      this.image = made.image;
-      this.securityGroupId = made.securityGroupId;
-      this.admit = made.admit;
-      this.metricsTarget = { job: "sandbox", dnsName: made.dnsName, port: 8080, securityGroupId: made.securityGroupId };
-      this.claims = undefined;
-    } else if (cfg.engine === "agent-sandbox") {
-      const made = createAgentSandbox(this, name, cfg, args);
-      this.namespace = made.namespace;
-      this.url = made.claims.urlTemplate;
-      this.claims = made.claims;
-      this.authToken = pulumi.secret(made.token);
-      this.authTokenSecretArn = undefined;
-      this.image = made.image;
-      this.securityGroupId = undefined;
-      this.admit = undefined;
-      this.metricsTarget = undefined;
-    } else {
-      const made = createKubernetesSandbox(this, name, cfg, args);
-      this.namespace = made.namespace;
-      this.url = pulumi.interpolate`http://sandbox.${made.namespace}.svc.cluster.local:8080`;
-      this.authToken = pulumi.secret(made.token);
-      this.authTokenSecretArn = undefined;
-      this.image = made.image;
-      this.securityGroupId = undefined;
-      this.admit = undefined;
-      this.metricsTarget = undefined;
-      this.claims = undefined;
-    }
+    const made = createSandbox(this, name, cfg, args);
+    this.url = made.url;
+    this.claims = made.claims;
+    this.namespace = made.namespace;
+    this.authToken = pulumi.secret(made.token);
+    this.authTokenSecretArn = made.tokenSecretArn;
+    this.image = made.image;
+    this.securityGroupId = made.securityGroupId;
+    this.admit = made.admit;
+    this.metricsTarget = made.metricsTarget;
     this.registerOutputs({ url: this.url, image: this.image });
   }
 
@@ -92,4 +68,30 @@ export class SandboxHost extends pulumi.ComponentResource {
   allowClient(client: string, securityGroupId: pulumi.Input<string>): void {
     this.admit?.(client, securityGroupId);
   }
+}
+
+/** What each platform's sandbox gives the component; what a platform lacks is undefined. */
+interface MadeSandbox {
+  readonly url: pulumi.Output<string>;
+  readonly claims?: SandboxClaims;
+  readonly namespace?: pulumi.Output<string>;
+  readonly token: pulumi.Input<string>;
+  readonly tokenSecretArn?: pulumi.Output<string>;
+  readonly image: pulumi.Output<string>;
+  readonly securityGroupId?: pulumi.Output<string>;
+  readonly admit?: (client: string, securityGroupId: pulumi.Input<string>) => void;
+  readonly metricsTarget?: SandboxHost["metricsTarget"];
+}
+
+function createSandbox(parent: SandboxHost, name: string, cfg: NormalizedSandboxArgs, args: SandboxHostArgs): MadeSandbox {
+  if (cfg.platform === "ecs") {
+    const made = createEcsSandbox(parent, name, cfg, args);
+    return { ...made, metricsTarget: { job: "sandbox", dnsName: made.dnsName, port: 8080, securityGroupId: made.securityGroupId } };
+  }
+  if (cfg.engine === "agent-sandbox") {
+    const made = createAgentSandbox(parent, name, cfg, args);
+    return { url: made.claims.urlTemplate, claims: made.claims, namespace: made.namespace, token: made.token, image: made.image };
+  }
+  const made = createKubernetesSandbox(parent, name, cfg, args);
+  return { url: pulumi.interpolate`http://sandbox.${made.namespace}.svc.cluster.local:8080`, namespace: made.namespace, token: made.token, image: made.image };
 }
